@@ -1,0 +1,13 @@
+namespace GoogLeNet.Cli;
+
+/// <summary>Process exit codes of the <c>googlenet</c> tool.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    /// <summary>Bad input the user can fix: an option, a data file, a checkpoint.</summary>
+    public const int Usage = 2;
+    /// <summary>Training stopped because the loss stopped being finite.</summary>
+    public const int Diverged = 3;
+    /// <summary>Stopped by Ctrl-C (128 + SIGINT).</summary>
+    public const int Interrupted = 130;
+}

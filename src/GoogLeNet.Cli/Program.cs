@@ -1,0 +1,39 @@
+using System.CommandLine;
+using GoogLeNet;
+using GoogLeNet.Cli.Commands;
+
+namespace GoogLeNet.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("GoogLeNet.NET: the GoogLeNet / Inception family of image classifiers, on TorchSharp.")
+        {
+            SummaryCommand.Create(),
+        };
+
+        // Spectre.Console assumes 80 columns when output is not a terminal; tables are wider than that.
+        if (Console.IsOutputRedirected)
+            Spectre.Console.AnsiConsole.Profile.Width = 160;
+
+        var parsed = root.Parse(args);
+        // System.CommandLine prints errors followed by the whole help text; one line per problem reads better
+        // in a terminal and in a CI log, and the exit code marks it as a usage error.
+        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        {
+            foreach (var error in parsed.Errors)
+                Console.Error.WriteLine($"googlenet: error: {error.Message}");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parsed.Invoke();
+        }
+        catch (UserInputException e)
+        {
+            Console.Error.WriteLine($"googlenet: error: {e.Message}");
+            return e.ExitCode;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GoogLeNet.Models;
+
+/// <summary>
+/// An image classifier built as a chain of named stages. The forward pass runs the stages in order; the
+/// summary and analysis tools walk the same list, so what they report is what the network runs.
+/// </summary>
+public abstract class Classifier : Module<Tensor, Tensor>
+{
+    protected Classifier(string name, int inChannels, int numClasses) : base(name)
+    {
+        InChannels = inChannels;
+        NumClasses = numClasses;
+    }
+
+    public int InChannels { get; }
+
+    public int NumClasses { get; }
+
+    /// <summary>The stages in forward order, named as in the book (b1..b5, head).</summary>
+    public abstract IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        var stages = Stages;
+        Tensor current = stages[0].Module.call(x);
+        for (int i = 1; i < stages.Count; i++)
+        {
+            var next = stages[i].Module.call(current);
+            current.Dispose();
+            current = next;
+        }
+        return current;
+    }
+}

@@ -1,0 +1,27 @@
+namespace GoogLeNet.Models;
+
+/// <summary>One model that the tools can build by name.</summary>
+/// <param name="Name">Registry name, as given to <c>--model</c>.</param>
+/// <param name="Description">One line for listings.</param>
+/// <param name="DefaultSize">Side of the square input the model is meant for.</param>
+/// <param name="DefaultChannels">Input channels the model is meant for.</param>
+/// <param name="Create">Builds the model for (input channels, classes), uninitialised beyond framework defaults.</param>
+public sealed record ModelInfo(string Name, string Description, int DefaultSize, int DefaultChannels, Func<int, int, Classifier> Create);
+
+/// <summary>Every model the command-line tool and the analyses know by name.</summary>
+public static class ModelRegistry
+{
+    public static IReadOnlyList<ModelInfo> All { get; } =
+    [
+        new("googlenet", "The chapter's simplified GoogLeNet (b1..b5, nine Inception blocks, global average pooling)",
+            DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k)),
+    ];
+
+    public static IEnumerable<string> Names => All.Select(m => m.Name);
+
+    /// <summary>Finds a model by name (case-insensitive).</summary>
+    /// <exception cref="UserInputException">No model has that name.</exception>
+    public static ModelInfo Get(string name) =>
+        All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new UserInputException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
+}
