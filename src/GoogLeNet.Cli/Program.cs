@@ -22,13 +22,15 @@ public static class Program
         // in a terminal and in a CI log, and the exit code marks it as a usage error.
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
-            foreach (var error in parsed.Errors)
-                Console.Error.WriteLine($"googlenet: error: {error.Message}");
+            // Later errors usually follow from the first (an unknown option's value is an unknown token too).
+            var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+            string help = parsed.CommandResult.Command == root ? "googlenet --help" : $"googlenet {parsed.CommandResult.Command.Name} --help";
+            Console.Error.WriteLine($"googlenet: error: {error.Message} (see '{help}')");
             return ExitCodes.Usage;
         }
         try
         {
-            return parsed.Invoke();
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UserInputException e)
         {

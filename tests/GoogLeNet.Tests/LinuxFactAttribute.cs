@@ -1,0 +1,11 @@
+namespace GoogLeNet.Tests;
+
+/// <summary>A fact about the Linux build (native libraries, /proc); reported as skipped elsewhere.</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+            Skip = "Linux only";
+    }
+}
