@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("GoogLeNet.NET: the GoogLeNet / Inception family of image classifiers, on TorchSharp.")
         {
             SummaryCommand.Create(),
+            TrainCommand.Create(),
         };
 
         // Spectre.Console assumes 80 columns when output is not a terminal; tables are wider than that.

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using GoogLeNet.Cli.Rendering;
+using GoogLeNet.Data;
+using GoogLeNet.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Cli.Commands;
+
+/// <summary><c>googlenet train</c>: the book's training run, with checkpoints and --resume.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var defaults = new TrainOptions();
+        var model = new Option<string>("--model") { Description = "Registered model name", DefaultValueFactory = _ => defaults.Model };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => defaults.Epochs };
+        var lr = new Option<double>("--lr") { Description = "SGD learning rate", DefaultValueFactory = _ => defaults.Lr };
+        var batchSize = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => defaults.BatchSize };
+        var resize = new Option<int>("--resize") { Description = "Side in pixels the 28x28 images are resized to (bilinear)", DefaultValueFactory = _ => defaults.Resize };
+        var seed = new Option<int>("--seed") { Description = "Random seed (initialisation, shuffling)", DefaultValueFactory = _ => defaults.Seed };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => defaults.Threads };
+        var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => defaults.Device };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
+        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (else ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download)" };
+        var output = new Option<string?>("--out") { Description = "Run folder (default runs/<model>-<timestamp>)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
+
+        var command = new Command("train", "Train a model on Fashion-MNIST with the book's recipe (the defaults)")
+        {
+            model, epochs, lr, batchSize, resize, seed, threads, device, trainLimit, testLimit, data, output, resume,
+        };
+        command.SetAction(result =>
+        {
+            var fromCommandLine = new TrainOptions
+            {
+                Model = result.GetValue(model)!, Epochs = result.GetValue(epochs), Lr = result.GetValue(lr),
+                BatchSize = result.GetValue(batchSize), Resize = result.GetValue(resize), Seed = result.GetValue(seed),
+                Threads = result.GetValue(threads), Device = result.GetValue(device)!,
+                TrainLimit = result.GetValue(trainLimit), TestLimit = result.GetValue(testLimit),
+            };
+
+            RunFolder run;
+            Checkpoint? checkpoint = null;
+            TrainOptions options;
+            if (result.GetValue(resume) is { } resumeDir)
+            {
+                if (result.GetResult(output) is not null)
+                    throw new UserInputException("--out and --resume cannot be combined: a resumed run stays in its folder");
+                run = RunFolder.Open(resumeDir);
+                checkpoint = Checkpoint.Read(run.CheckpointPath);
+                options = checkpoint.Metadata.Options;
+                // Only what does not change the result may differ on resume; more epochs extend the run.
+                var fixedOptions = new Option[] { model, lr, batchSize, resize, seed, device, trainLimit, testLimit };
+                foreach (var option in fixedOptions.Where(o => result.GetResult(o) is not null))
+                {
+                    if (option == model && string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
+                        continue;
+                    throw new UserInputException(option == model
+                        ? $"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}"
+                        : $"{option.Name} cannot be changed when resuming (the run was started with its own value; see {run.ConfigPath})");
+                }
+                options = options with
+                {
+                    Epochs = result.GetResult(epochs) is not null ? fromCommandLine.Epochs : options.Epochs,
+                    Threads = result.GetResult(threads) is not null ? fromCommandLine.Threads : options.Threads,
+                };
+                options.Validate();
+                if (checkpoint.Metadata.Epoch >= options.Epochs)
+                    throw new UserInputException($"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further");
+            }
+            else
+            {
+                options = fromCommandLine.Validate();
+                run = RunFolder.Create(result.GetValue(output) ?? Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+            }
+            if (options.Device == "cuda" && !cuda.is_available())
+                throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
+
+            string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
+            var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
+            if (checkpoint is null)
+                run.WriteConfig(options, dataDir);
+
+            Console.WriteLine(checkpoint is null
+                ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, lr {options.Lr}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
+                : $"resuming {options.Model} in {run.Directory} after epoch {checkpoint.Metadata.Epoch} of {options.Epochs}");
+
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true; // finish the current step, keep the last checkpoint, exit cleanly
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                TrainingSummary summary;
+                if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
+                {
+                    summary = AnsiConsole.Progress()
+                        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                        .Start(ctx => Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, ctx), checkpoint, cancel.Token));
+                }
+                else
+                {
+                    summary = Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, null), checkpoint, cancel.Token);
+                }
+                Console.WriteLine($"loss {summary.TrainLoss:F3}, train acc {summary.TrainAcc:F3}, test acc {summary.TestAcc:F3}");
+                Console.WriteLine($"{summary.ExamplesPerSec:F1} examples/sec on {options.Device}");
+                Console.WriteLine($"run folder: {run.Directory} (curves.png, metrics.csv, checkpoint.bin, summary.json)");
+                return ExitCodes.Success;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine($"googlenet: interrupted; the last completed epoch is kept. Resume with: googlenet train --resume {run.Directory}");
+                return ExitCodes.Interrupted;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+}

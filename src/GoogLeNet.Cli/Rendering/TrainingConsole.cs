@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using GoogLeNet.Training;
+using Spectre.Console;
+
+namespace GoogLeNet.Cli.Rendering;
+
+/// <summary>
+/// Shows training as it goes: on a terminal a live progress bar per epoch with loss, accuracy, images/s
+/// and time left; otherwise (a CI log, a file) a plain line every tenth of an epoch. Redraws curves.png
+/// after every epoch.
+/// </summary>
+public sealed class TrainingConsole(RunFolder run, string model, ProgressContext? live) : ITrainingObserver
+{
+    private ProgressTask? _task;
+    private int _nextPlainLine;
+    private readonly Stopwatch _epochClock = new();
+
+    public void EpochStarted(int epoch, int epochs, int batches)
+    {
+        _epochClock.Restart();
+        _nextPlainLine = Math.Max(1, batches / 10);
+        if (live is not null)
+            _task = live.AddTask($"epoch {epoch}/{epochs}", maxValue: batches);
+    }
+
+    public void StepCompleted(StepProgress p)
+    {
+        string stats = $"loss {p.Loss:F3}, train acc {p.Accuracy:F3}, {p.ImagesPerSecond:F1} img/s";
+        if (_task is not null)
+        {
+            _task.Description = $"epoch {p.Epoch}/{p.Epochs}  {stats}";
+            _task.Value = p.Batch;
+        }
+        else if (p.Batch >= _nextPlainLine || p.Batch == p.Batches)
+        {
+            var left = TimeSpan.FromSeconds(_epochClock.Elapsed.TotalSeconds / p.Batch * (p.Batches - p.Batch));
+            Console.WriteLine($"epoch {p.Epoch}/{p.Epochs} step {p.Batch}/{p.Batches}: {stats}, epoch ends in {Duration(left)}");
+            _nextPlainLine = p.Batch + Math.Max(1, p.Batches / 10);
+        }
+    }
+
+    public void Evaluating(int epoch)
+    {
+        if (_task is not null)
+            _task.Description += "  (testing)";
+    }
+
+    public void EpochCompleted(EpochResult r, IReadOnlyList<MetricPoint> history)
+    {
+        string line = $"epoch {r.Epoch}: loss {r.TrainLoss:F3}, train acc {r.TrainAcc:F3}, test acc {r.TestAcc:F3}, " +
+                      $"{r.TrainExamples / r.TrainSeconds:F1} img/s, {Duration(TimeSpan.FromSeconds(r.WallSeconds))}";
+        if (_task is not null)
+        {
+            _task.Description = line;
+            _task.StopTask();
+        }
+        else
+        {
+            Console.WriteLine(line);
+        }
+        Plots.WriteCurves(run.CurvesPath, history, $"{model} on Fashion-MNIST");
+    }
+
+    public static string Duration(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds:D2}s" : $"{t.TotalSeconds:F1}s";
+}

@@ -1,0 +1,67 @@
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Data;
+
+/// <summary>
+/// Serves a dataset in mini-batches, preprocessed for the model. The training order is reshuffled every
+/// epoch from (seed, epoch) alone, so a resumed run sees exactly the batches an uninterrupted one would.
+/// The last, partial batch is kept, as in the book's loader.
+/// </summary>
+public sealed class BatchSource : IDisposable
+{
+    private readonly Tensor _images; // N x 1 x rows x cols, uint8
+    private readonly Tensor _labels; // N, int64
+    private readonly int _batchSize;
+    private readonly int _size;
+    private readonly bool _shuffle;
+    private readonly int _seed;
+
+    public BatchSource(ImageDataset data, int batchSize, int size, bool shuffle, int seed)
+    {
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize));
+        _images = tensor(data.Images, [data.Count, 1, data.Rows, data.Cols], ScalarType.Byte);
+        _labels = tensor(data.Labels, ScalarType.Byte).to_type(ScalarType.Int64);
+        _batchSize = batchSize;
+        _size = size;
+        _shuffle = shuffle;
+        _seed = seed;
+        Count = data.Count;
+    }
+
+    /// <summary>Number of examples.</summary>
+    public int Count { get; }
+
+    /// <summary>Number of batches per epoch.</summary>
+    public int Batches => (Count + _batchSize - 1) / _batchSize;
+
+    /// <summary>
+    /// The batches of one epoch. Each batch's tensors belong to the caller's dispose scope (or are the
+    /// caller's to dispose).
+    /// </summary>
+    public IEnumerable<(Tensor X, Tensor Y)> Epoch(int epoch)
+    {
+        int[] order = Enumerable.Range(0, Count).ToArray();
+        if (_shuffle)
+            new Random(unchecked(_seed * 1_000_003 + epoch)).Shuffle(order);
+        for (int start = 0; start < Count; start += _batchSize)
+        {
+            int n = Math.Min(_batchSize, Count - start);
+            var (x, y) = Batch(order.AsSpan(start, n).ToArray());
+            yield return (x, y);
+        }
+    }
+
+    private (Tensor X, Tensor Y) Batch(int[] indices)
+    {
+        using var index = tensor(indices.Select(i => (long)i).ToArray());
+        using var bytes = _images.index_select(0, index);
+        return (Preprocessing.ToModelInput(bytes, _size), _labels.index_select(0, index));
+    }
+
+    public void Dispose()
+    {
+        _images.Dispose();
+        _labels.Dispose();
+    }
+}

@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+
+namespace GoogLeNet.Data;
+
+/// <summary>Where a copy of the dataset was found, and how it got there.</summary>
+public sealed record DataLocation(string Directory, string Source);
+
+/// <summary>
+/// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 60,000 training and 10,000 test images of 28x28 grey
+/// clothing, ten classes. Finds the four IDX files, fetches them when no copy is found, and loads them with
+/// every check the format allows.
+/// </summary>
+public static class FashionMnist
+{
+    public static readonly IReadOnlyList<string> ClassNames =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    public const string EnvironmentVariable = "FASHION_MNIST_DIR";
+    public const string SystemDirectory = "/usr/share/datasets/fashion-mnist";
+    public const string DownloadBase = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
+
+    /// <summary>The four files, with the MD5 of the canonical .gz download (from the dataset's README).</summary>
+    public static readonly IReadOnlyList<(string Stem, string GzMd5)> Files =
+    [
+        ("train-images-idx3-ubyte", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte", "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte", "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte", "bb300cfdad3c16e7a12a480ee83cd310"),
+    ];
+
+    /// <summary>The per-user cache folder where downloads go.</summary>
+    public static string CacheDirectory
+    {
+        get
+        {
+            string root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+                ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(root, "googlenet", "fashion-mnist");
+        }
+    }
+
+    /// <summary>
+    /// The first folder holding all four files, from: <paramref name="explicitDirectory"/> (--data), the
+    /// FASHION_MNIST_DIR variable, the Debian package's folder, the user cache. A folder named explicitly
+    /// (option or variable) must have them: falling through to another copy would hide a typo.
+    /// Returns null when only the last two were consulted and neither had them.
+    /// </summary>
+    public static DataLocation? Locate(string? explicitDirectory, string? environmentDirectory = null, IReadOnlyList<string>? fallbacks = null)
+    {
+        if (explicitDirectory is not null)
+            return new DataLocation(RequireComplete(explicitDirectory, "--data"), "--data");
+        environmentDirectory ??= Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrEmpty(environmentDirectory))
+            return new DataLocation(RequireComplete(environmentDirectory, EnvironmentVariable), EnvironmentVariable);
+        foreach (var dir in fallbacks ?? [SystemDirectory, CacheDirectory])
+        {
+            if (Files.All(f => FindFile(dir, f.Stem) is not null))
+                return new DataLocation(dir, dir == SystemDirectory ? "Debian package dataset-fashion-mnist" : dir);
+        }
+        return null;
+    }
+
+    /// <summary>Loads the training or test split, the first <paramref name="limit"/> examples when given.</summary>
+    public static ImageDataset Load(string directory, bool train, int? limit = null)
+    {
+        string prefix = train ? "train" : "t10k";
+        string imagesPath = FindFile(directory, $"{prefix}-images-idx3-ubyte") ?? Path.Combine(directory, $"{prefix}-images-idx3-ubyte.gz");
+        string labelsPath = FindFile(directory, $"{prefix}-labels-idx1-ubyte") ?? Path.Combine(directory, $"{prefix}-labels-idx1-ubyte.gz");
+        var images = IdxFile.Read(imagesPath, 3);
+        var labels = IdxFile.Read(labelsPath, 1);
+        if (images.Count != labels.Count)
+            throw new DataFileException(labelsPath, $"has {labels.Count:N0} labels but {Path.GetFileName(imagesPath)} has {images.Count:N0} images");
+        int bad = Array.FindIndex(labels.Data, l => l >= ClassNames.Count);
+        if (bad >= 0)
+            throw new DataFileException(labelsPath, $"label {labels.Data[bad]} at index {bad} is outside 0..{ClassNames.Count - 1}");
+        return new ImageDataset(images.Data, labels.Data, images.Dims[1], images.Dims[2], ClassNames.Count).Take(limit);
+    }
+
+    /// <summary>Loads both splits and checks that their images have the same size.</summary>
+    public static (ImageDataset Train, ImageDataset Test) LoadBoth(string directory, int? trainLimit, int? testLimit)
+    {
+        var train = Load(directory, train: true, trainLimit);
+        var test = Load(directory, train: false, testLimit);
+        if (train.Rows != test.Rows || train.Cols != test.Cols)
+            throw new DataFileException(Path.Combine(directory, "t10k-images-idx3-ubyte"),
+                $"test images are {test.Rows}x{test.Cols} but training images are {train.Rows}x{train.Cols}");
+        return (train, test);
+    }
+
+    /// <summary>
+    /// Downloads the four files into <paramref name="directory"/>, checking each against its MD5 and moving
+    /// it into place only when complete, so an interrupted download never leaves a half file behind.
+    /// </summary>
+    public static async Task DownloadAsync(string directory, IProgress<(string File, long Bytes, long? Total)>? progress,
+        HttpClient? client = null, string baseAddress = DownloadBase, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(directory);
+        using var ownClient = client is null ? new HttpClient { Timeout = TimeSpan.FromMinutes(10) } : null;
+        var http = client ?? ownClient!;
+        foreach (var (stem, md5) in Files)
+        {
+            string name = stem + ".gz";
+            string target = Path.Combine(directory, name);
+            if (File.Exists(target) && Md5Of(await File.ReadAllBytesAsync(target, cancellationToken)) == md5)
+                continue;
+            string url = baseAddress + name;
+            byte[] body;
+            try
+            {
+                using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                response.EnsureSuccessStatusCode();
+                long? total = response.Content.Headers.ContentLength;
+                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+                using var buffer = new MemoryStream();
+                var chunk = new byte[81920];
+                int read;
+                while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+                {
+                    buffer.Write(chunk, 0, read);
+                    progress?.Report((name, buffer.Length, total));
+                }
+                body = buffer.ToArray();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new UserInputException(
+                    $"Fashion-MNIST was not found ({SearchedDescription()}) and downloading {url} failed ({e.Message.Split('\n')[0]}); " +
+                    "install it with 'sudo apt-get install dataset-fashion-mnist' or pass --data DIR", 2, e);
+            }
+            string actual = Md5Of(body);
+            if (actual != md5)
+                throw new UserInputException($"{url}: downloaded file has MD5 {actual}, expected {md5}; nothing was saved", 2);
+            string temp = $"{target}.{Environment.ProcessId}.part";
+            await File.WriteAllBytesAsync(temp, body, cancellationToken);
+            File.Move(temp, target, overwrite: true);
+        }
+    }
+
+    /// <summary>Where <see cref="Locate"/> looks, in words, for messages.</summary>
+    public static string SearchedDescription() =>
+        $"looked in --data, ${EnvironmentVariable}, {SystemDirectory} and {CacheDirectory}";
+
+    public static string Md5Of(byte[] data) => Convert.ToHexStringLower(MD5.HashData(data));
+
+    private static string? FindFile(string directory, string stem)
+    {
+        foreach (var name in new[] { stem, stem + ".gz" })
+        {
+            string path = Path.Combine(directory, name);
+            if (File.Exists(path))
+                return path;
+        }
+        return null;
+    }
+
+    private static string RequireComplete(string directory, string origin)
+    {
+        if (!Directory.Exists(directory))
+            throw new DataFileException(directory, $"folder not found (from {origin})");
+        var missing = Files.Where(f => FindFile(directory, f.Stem) is null).Select(f => f.Stem).ToList();
+        if (missing.Count > 0)
+            throw new DataFileException(Path.Combine(directory, missing[0]), $"file not found (neither {missing[0]} nor {missing[0]}.gz; from {origin})");
+        return directory;
+    }
+}

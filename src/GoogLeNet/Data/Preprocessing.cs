@@ -1,0 +1,21 @@
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Data;
+
+/// <summary>The book's preprocessing: resize with bilinear interpolation, scale to [0, 1], no normalisation.</summary>
+public static class Preprocessing
+{
+    /// <summary>
+    /// Turns a batch of grey byte images (N x 1 x H x W, uint8) into the model's input (N x 1 x size x size,
+    /// float32 in [0, 1]). The book resizes PIL images (bilinear, then rounded to bytes) before dividing by
+    /// 255; here the bytes are scaled first and interpolated in float (align_corners = false, as PIL), which
+    /// differs from the book only by that rounding.
+    /// </summary>
+    public static Tensor ToModelInput(Tensor bytes, int size)
+    {
+        using var scaled = bytes.to_type(ScalarType.Float32).div_(255f);
+        if (bytes.shape[2] == size && bytes.shape[3] == size)
+            return scaled.alias();
+        return nn.functional.interpolate(scaled, size: [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+}

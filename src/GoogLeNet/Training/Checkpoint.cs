@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using GoogLeNet.Models;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Training;
+
+/// <summary>What a checkpoint says about itself, besides the weights.</summary>
+/// <param name="Epoch">Completed epochs.</param>
+/// <param name="History">The plot points so far.</param>
+/// <param name="Epochs">Per-epoch results so far.</param>
+public sealed record CheckpointMetadata(int Format, string Model, int InChannels, int NumClasses, int ImageSize, int Epoch,
+    TrainOptions Options, IReadOnlyList<MetricPoint> History, IReadOnlyList<EpochResult> Epochs, DateTime SavedUtc);
+
+/// <summary>
+/// A training checkpoint in one file: metadata (JSON), model state and optimizer state (TorchSharp's own
+/// format), and a SHA-256 of all of it, so that a truncated or damaged file is recognised as such instead
+/// of loading half a network. The random state needs no saving: every epoch reseeds from (seed, epoch).
+/// </summary>
+public sealed class Checkpoint
+{
+    public const int CurrentFormat = 1;
+    private static readonly byte[] Magic = "GLNCKPT\u0001"u8.ToArray();
+
+    private Checkpoint(string path, CheckpointMetadata metadata, byte[] modelState, byte[] optimizerState)
+    {
+        Path = path;
+        Metadata = metadata;
+        ModelState = modelState;
+        OptimizerState = optimizerState;
+    }
+
+    public string Path { get; }
+    public CheckpointMetadata Metadata { get; }
+    private byte[] ModelState { get; }
+    private byte[] OptimizerState { get; }
+
+    /// <summary>Writes the checkpoint atomically: a crash leaves the previous checkpoint in place.</summary>
+    public static void Save(string path, CheckpointMetadata metadata, nn.Module model, OptimizerHelper optimizer)
+    {
+        using var body = new MemoryStream();
+        body.Write(Magic);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata);
+        WriteInt64(body, json.Length);
+        body.Write(json);
+        WriteSection(body, s => model.save(s));
+        WriteSection(body, s =>
+        {
+            using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+            optimizer.save_state_dict(writer);
+        });
+        byte[] hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
+        body.Write(hash);
+        AtomicFile.Write(path, s => body.WriteTo(s));
+    }
+
+    /// <summary>Reads and verifies a checkpoint.</summary>
+    /// <exception cref="CheckpointException">The file is missing, not a checkpoint, truncated or corrupt.</exception>
+    public static Checkpoint Read(string path)
+    {
+        if (Directory.Exists(path))
+            throw new CheckpointException(path, "is a directory, not a checkpoint file (did you mean its checkpoint.bin?)");
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new CheckpointException(path, "checkpoint not found", e);
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new CheckpointException(path, "checkpoint not found", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(path, $"cannot be read: {e.Message}", e);
+        }
+        if (bytes.Length == 0)
+            throw new CheckpointException(path, "file is empty, expected a GoogLeNet.NET checkpoint");
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new CheckpointException(path, "not a GoogLeNet.NET checkpoint (unknown file header)");
+        if (bytes.Length < Magic.Length + 8 + 32
+            || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            throw new CheckpointException(path, "checkpoint is truncated or corrupt (checksum mismatch)");
+
+        int offset = Magic.Length;
+        var json = ReadSection(bytes, ref offset);
+        var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json)
+            ?? throw new CheckpointException(path, "checkpoint metadata is empty");
+        if (metadata.Format != CurrentFormat)
+            throw new CheckpointException(path, $"checkpoint format {metadata.Format} is not supported (this version reads format {CurrentFormat})");
+        var model = ReadSection(bytes, ref offset).ToArray();
+        var optimizer = ReadSection(bytes, ref offset).ToArray();
+        return new Checkpoint(path, metadata, model, optimizer);
+    }
+
+    /// <summary>Builds the registered model the checkpoint was saved from and loads its weights.</summary>
+    public Classifier CreateModel()
+    {
+        var info = ModelRegistry.Get(Metadata.Model);
+        var model = info.Create(Metadata.InChannels, Metadata.NumClasses);
+        LoadInto(model);
+        return model;
+    }
+
+    /// <summary>Loads the weights into an existing model, which must have the same architecture.</summary>
+    public void LoadInto(nn.Module model)
+    {
+        try
+        {
+            using var stream = new MemoryStream(ModelState);
+            model.load(stream, strict: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException)
+        {
+            throw new CheckpointException(Path, $"weights do not fit a {Metadata.Model} model: {e.Message.Split('\n')[0]}", e);
+        }
+    }
+
+    public void LoadOptimizer(OptimizerHelper optimizer)
+    {
+        using var reader = new BinaryReader(new MemoryStream(OptimizerState));
+        optimizer.load_state_dict(reader);
+    }
+
+    private static void WriteSection(MemoryStream body, Action<Stream> write)
+    {
+        var section = new MemoryStream();
+        write(section); // TorchSharp's save closes the stream; ToArray still works on a closed MemoryStream
+        byte[] bytes = section.ToArray();
+        WriteInt64(body, bytes.Length);
+        body.Write(bytes);
+    }
+
+    private static void WriteInt64(Stream s, long value)
+    {
+        Span<byte> buffer = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(buffer, value);
+        s.Write(buffer);
+    }
+
+    private static ReadOnlySpan<byte> ReadSection(byte[] bytes, ref int offset)
+    {
+        long length = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(offset));
+        offset += 8;
+        var section = bytes.AsSpan(offset, checked((int)length));
+        offset += (int)length;
+        return section;
+    }
+}
+
+/// <summary>A checkpoint that can't be used: missing, not a checkpoint, damaged, or of another model.</summary>
+public sealed class CheckpointException(string path, string problem, Exception? inner = null)
+    : UserInputException($"{path}: {problem}", 2, inner);

@@ -1,0 +1,57 @@
+using GoogLeNet.Data;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Training;
+
+/// <summary>Accuracy, mean loss and the confusion matrix of a model on a dataset.</summary>
+/// <param name="Confusion">Confusion[true][predicted] counts.</param>
+public sealed record EvaluationResult(double Accuracy, double Loss, long Examples, long[][] Confusion)
+{
+    /// <summary>Accuracy on each true class (NaN for a class with no examples).</summary>
+    public double[] PerClassAccuracy => Confusion.Select((row, i) => row.Sum() is var n && n > 0 ? (double)row[i] / n : double.NaN).ToArray();
+}
+
+public static class Evaluator
+{
+    /// <summary>
+    /// Runs the model in evaluation mode without gradients over every batch. The loss is always plain
+    /// cross-entropy, whatever the training loss was. The model's train/eval mode is restored afterwards.
+    /// </summary>
+    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchSource data, int numClasses, Device? device = null,
+        CancellationToken cancellationToken = default)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        var confusion = new long[numClasses][];
+        for (int i = 0; i < numClasses; i++)
+            confusion[i] = new long[numClasses];
+        double lossSum = 0;
+        long n = 0;
+        try
+        {
+            using var _ = no_grad();
+            foreach (var (x0, y0) in data.Epoch(0))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                scope.Attach([x0, y0]);
+                var x = device is null ? x0 : x0.to(device);
+                var y = device is null ? y0 : y0.to(device);
+                var logits = model.call(x);
+                lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).cpu().item<float>();
+                var predicted = logits.argmax(1).cpu().data<long>().ToArray();
+                var actual = y0.data<long>().ToArray();
+                for (int i = 0; i < actual.Length; i++)
+                    confusion[actual[i]][predicted[i]]++;
+                n += actual.Length;
+            }
+        }
+        finally
+        {
+            if (wasTraining)
+                model.train();
+        }
+        long correct = Enumerable.Range(0, numClasses).Sum(i => confusion[i][i]);
+        return new EvaluationResult(n == 0 ? 0 : (double)correct / n, n == 0 ? 0 : lossSum / n, n, confusion);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace GoogLeNet.Training;
+
+/// <summary>
+/// The folder of one training run: <c>config.json</c>, <c>metrics.csv</c>, <c>curves.png</c>,
+/// <c>checkpoint.bin</c> and, when finished, <c>summary.json</c>.
+/// </summary>
+public sealed class RunFolder
+{
+    private RunFolder(string directory) => Directory = directory;
+
+    public string Directory { get; }
+    public string ConfigPath => Path.Combine(Directory, "config.json");
+    public string MetricsPath => Path.Combine(Directory, "metrics.csv");
+    public string CurvesPath => Path.Combine(Directory, "curves.png");
+    public string CheckpointPath => Path.Combine(Directory, "checkpoint.bin");
+    public string SummaryPath => Path.Combine(Directory, "summary.json");
+
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>
+    /// Creates (or reuses an empty) run folder and proves it writable before any training starts.
+    /// A folder that already holds a checkpoint is refused: that run is continued with --resume.
+    /// </summary>
+    public static RunFolder Create(string directory)
+    {
+        var run = new RunFolder(Path.GetFullPath(directory));
+        if (File.Exists(run.Directory))
+            throw new UserInputException($"{directory}: --out names a file, not a folder");
+        if (File.Exists(run.CheckpointPath))
+            throw new UserInputException($"{directory}: already holds a training run; continue it with --resume {directory} or choose another --out");
+        try
+        {
+            System.IO.Directory.CreateDirectory(run.Directory);
+            string probe = Path.Combine(run.Directory, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"{directory}: output folder is not writable ({e.Message})", 2, e);
+        }
+        return run;
+    }
+
+    /// <summary>Opens an existing run for --resume.</summary>
+    public static RunFolder Open(string directory)
+    {
+        var run = new RunFolder(Path.GetFullPath(directory));
+        if (!System.IO.Directory.Exists(run.Directory))
+            throw new UserInputException($"{directory}: run folder not found");
+        if (!File.Exists(run.CheckpointPath))
+            throw new UserInputException($"{directory}: no checkpoint.bin in this folder, nothing to resume (a run writes its first checkpoint when its first epoch ends)");
+        return run;
+    }
+
+    public void WriteConfig(TrainOptions options, string dataDirectory) =>
+        AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(new { options, data = dataDirectory }, Json));
+
+    public void WriteMetrics(IEnumerable<MetricPoint> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv.Format(history));
+
+    public void WriteSummary(TrainingSummary summary) => AtomicFile.WriteAllText(SummaryPath, JsonSerializer.Serialize(summary, Json));
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using GoogLeNet.Analysis;
+using GoogLeNet.Data;
+using GoogLeNet.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Training;
+
+/// <summary>The end of a run, as <c>summary.json</c> records it.</summary>
+public sealed record TrainingSummary(string Model, int Epochs, double TrainLoss, double TrainAcc, double TestAcc,
+    double ExamplesPerSec, double WallSeconds, long Params);
+
+/// <summary>The loss stopped being finite; training was stopped at once.</summary>
+public sealed class TrainingDivergedException(string message) : UserInputException(message, 3);
+
+/// <summary>
+/// The book's <c>train_ch6</c>: mini-batch SGD on cross-entropy, running train loss and accuracy per epoch,
+/// test accuracy after each epoch. Adds what a long run on a CPU needs: a checkpoint after every epoch,
+/// resumption from it with the same result as an uninterrupted run, and a stop at the first non-finite loss.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Plot points per epoch for the training curves, as in the book.</summary>
+    public const int PointsPerEpoch = 5;
+
+    public static TrainingSummary Run(TrainOptions options, RunFolder run, ImageDataset train, ImageDataset test,
+        ITrainingObserver observer, Checkpoint? resume = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        set_num_threads(options.Threads);
+        var device = options.Device == "cuda" ? CUDA : CPU;
+        var info = ModelRegistry.Get(options.Model);
+
+        manual_seed(options.Seed);
+        using var model = info.Create(1, train.NumClasses);
+        ModelSummary.Of(info.Name, model, options.Resize, 1); // a clear error now if the size does not fit the model
+        Initialization.XavierUniform(model);
+        model.to(device);
+        using var optimizer = optim.SGD(model.parameters(), options.Lr);
+        long parameters = model.parameters().Sum(p => p.numel());
+
+        var history = new List<MetricPoint>();
+        var epochs = new List<EpochResult>();
+        if (resume is not null)
+        {
+            if (!string.Equals(resume.Metadata.Model, info.Name, StringComparison.OrdinalIgnoreCase))
+                throw new CheckpointException(resume.Path, $"is a checkpoint of {resume.Metadata.Model}, not {info.Name}");
+            resume.LoadInto(model);
+            resume.LoadOptimizer(optimizer);
+            history.AddRange(resume.Metadata.History);
+            epochs.AddRange(resume.Metadata.Epochs);
+        }
+
+        using var trainBatches = new BatchSource(train, options.BatchSize, options.Resize, shuffle: true, options.Seed);
+        using var testBatches = new BatchSource(test, options.BatchSize, options.Resize, shuffle: false, options.Seed);
+        int batches = trainBatches.Batches;
+        int pointEvery = Math.Max(1, batches / PointsPerEpoch);
+
+        for (int epoch = epochs.Count; epoch < options.Epochs; epoch++)
+        {
+            var wall = Stopwatch.StartNew();
+            // Reseeding per epoch makes dropout and any other randomness a function of (seed, epoch),
+            // so a resumed run repeats exactly what an uninterrupted one does.
+            manual_seed(options.Seed * 100_003L + epoch);
+            model.train();
+            observer.EpochStarted(epoch + 1, options.Epochs, batches);
+
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            var steps = new Stopwatch();
+            int batch = 0;
+            foreach (var (x0, y0) in trainBatches.Epoch(epoch))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                scope.Attach([x0, y0]);
+                steps.Start();
+                var x = x0.to(device);
+                var y = y0.to(device);
+                optimizer.zero_grad();
+                var logits = model.call(x);
+                var loss = nn.functional.cross_entropy(logits, y);
+                float lossValue = loss.item<float>();
+                if (!float.IsFinite(lossValue))
+                    throw Diverged(lossValue, epoch + 1, batch + 1, batches, options, run, epochs.Count);
+                loss.backward();
+                optimizer.step();
+                long batchCorrect = logits.argmax(1).eq(y).sum().item<long>();
+                steps.Stop();
+
+                int n = (int)y0.shape[0];
+                lossSum += lossValue * n;
+                correct += batchCorrect;
+                seen += n;
+                batch++;
+                observer.StepCompleted(new StepProgress(epoch + 1, options.Epochs, batch, batches, lossSum / seen, (double)correct / seen,
+                    seen / steps.Elapsed.TotalSeconds));
+                if (batch % pointEvery == 0 || batch == batches)
+                    history.Add(new MetricPoint(epoch + (double)batch / batches, lossSum / seen, (double)correct / seen, null));
+            }
+
+            observer.Evaluating(epoch + 1);
+            var evaluation = Evaluator.Evaluate(model, testBatches, train.NumClasses, device, cancellationToken);
+            history.Add(new MetricPoint(epoch + 1, null, null, evaluation.Accuracy));
+            var result = new EpochResult(epoch + 1, lossSum / seen, (double)correct / seen, evaluation.Loss, evaluation.Accuracy,
+                steps.Elapsed.TotalSeconds, seen, 0);
+
+            // The checkpoint is written first: metrics.csv never runs ahead of what --resume can restore.
+            var epochsSoFar = epochs.Append(result with { WallSeconds = wall.Elapsed.TotalSeconds }).ToList();
+            var metadata = new CheckpointMetadata(Checkpoint.CurrentFormat, info.Name, 1, train.NumClasses, options.Resize,
+                epoch + 1, options, history, epochsSoFar, DateTime.UtcNow);
+            Checkpoint.Save(run.CheckpointPath, metadata, model, optimizer);
+            run.WriteMetrics(history);
+            epochs.Clear();
+            epochs.AddRange(epochsSoFar);
+            observer.EpochCompleted(epochs[^1], history);
+        }
+
+        var last = epochs[^1];
+        var summary = new TrainingSummary(info.Name, epochs.Count, last.TrainLoss, last.TrainAcc, last.TestAcc,
+            epochs.Sum(e => e.TrainExamples) / epochs.Sum(e => e.TrainSeconds), epochs.Sum(e => e.WallSeconds), parameters);
+        run.WriteSummary(summary);
+        return summary;
+    }
+
+    private static TrainingDivergedException Diverged(float loss, int epoch, int step, int steps, TrainOptions options, RunFolder run, int completed)
+    {
+        string kept = completed > 0
+            ? $"the last good checkpoint (epoch {completed}) is kept in {run.CheckpointPath}"
+            : "no epoch had finished, so there is no checkpoint";
+        return new TrainingDivergedException(
+            $"training diverged: the loss became {loss} at epoch {epoch}, step {step} of {steps}; " +
+            $"try a lower learning rate (e.g. --lr {options.Lr / 2:G3}); {kept}");
+    }
+}
