@@ -12,6 +12,8 @@ public static class Program
         {
             SummaryCommand.Create(),
             TrainCommand.Create(),
+            EvaluateCommand.Create(),
+            PredictCommand.Create(),
         };
 
         // Spectre.Console assumes 80 columns when output is not a terminal; tables are wider than that.

@@ -86,6 +86,11 @@ public static class IdxFile
             using var input = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
             using var output = new MemoryStream();
             input.CopyTo(output);
+            // GZipStream stops quietly at the end of a cut-off file. The gzip trailer's last four bytes hold
+            // the uncompressed length (mod 2^32); a truncated file ends in compressed data instead.
+            uint trailerLength = BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 4));
+            if (raw.Length < 18 || trailerLength != (uint)output.Length)
+                throw new InvalidDataException("gzip trailer does not match the data");
             return output.ToArray();
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)

@@ -11,11 +11,15 @@ public static class Preprocessing
     /// 255; here the bytes are scaled first and interpolated in float (align_corners = false, as PIL), which
     /// differs from the book only by that rounding.
     /// </summary>
+    /// <remarks>A picture that is not square is stretched to a square, as a plain resize to (size, size) does.</remarks>
     public static Tensor ToModelInput(Tensor bytes, int size)
     {
         using var scaled = bytes.to_type(ScalarType.Float32).div_(255f);
         if (bytes.shape[2] == size && bytes.shape[3] == size)
             return scaled.alias();
-        return nn.functional.interpolate(scaled, size: [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+        // Shrinking a large picture needs antialiasing; growing the 28x28 training images does not (and the
+        // book's PIL resize has none to apply there).
+        bool shrinking = bytes.shape[2] > size || bytes.shape[3] > size;
+        return nn.functional.interpolate(scaled, size: [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: shrinking);
     }
 }

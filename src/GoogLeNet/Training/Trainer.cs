@@ -24,9 +24,12 @@ public static class Trainer
     /// <summary>Plot points per epoch for the training curves, as in the book.</summary>
     public const int PointsPerEpoch = 5;
 
+    /// <param name="loss">The training loss (default: mean cross-entropy, the book's); evaluation always uses plain cross-entropy.</param>
     public static TrainingSummary Run(TrainOptions options, RunFolder run, ImageDataset train, ImageDataset test,
-        ITrainingObserver observer, Checkpoint? resume = null, CancellationToken cancellationToken = default)
+        ITrainingObserver observer, Checkpoint? resume = null, CancellationToken cancellationToken = default,
+        Func<Tensor, Tensor, Tensor>? loss = null)
     {
+        loss ??= (logits, target) => nn.functional.cross_entropy(logits, target);
         options.Validate();
         set_num_threads(options.Threads);
         var device = options.Device == "cuda" ? CUDA : CPU;
@@ -80,11 +83,11 @@ public static class Trainer
                 var y = y0.to(device);
                 optimizer.zero_grad();
                 var logits = model.call(x);
-                var loss = nn.functional.cross_entropy(logits, y);
-                float lossValue = loss.item<float>();
+                var batchLoss = loss(logits, y);
+                float lossValue = batchLoss.item<float>();
                 if (!float.IsFinite(lossValue))
                     throw Diverged(lossValue, epoch + 1, batch + 1, batches, options, run, epochs.Count);
-                loss.backward();
+                batchLoss.backward();
                 optimizer.step();
                 long batchCorrect = logits.argmax(1).eq(y).sum().item<long>();
                 steps.Stop();

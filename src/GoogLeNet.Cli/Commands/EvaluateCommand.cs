@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Text.Json;
+using GoogLeNet.Cli.Rendering;
+using GoogLeNet.Data;
+using GoogLeNet.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Cli.Commands;
+
+/// <summary><c>googlenet evaluate</c>: test accuracy, loss, per-class accuracy and the confusion matrix.</summary>
+public static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var checkpointPath = new Option<string>("--checkpoint") { Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
+        var data = new Option<string?>("--data") { Description = "Folder with the Fashion-MNIST IDX files" };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };
+
+        var command = new Command("evaluate", "Evaluate a checkpoint on the Fashion-MNIST test set; writes confusion.png beside it")
+        {
+            checkpointPath, data, testLimit, batchSize, threads, json,
+        };
+        command.SetAction(result =>
+        {
+            int? limit = result.GetValue(testLimit);
+            if (limit is < 1)
+                throw new UserInputException($"--test-limit must be at least 1, got {limit}");
+            int batch = result.GetValue(batchSize);
+            if (batch < 1)
+                throw new UserInputException($"--batch-size must be at least 1, got {batch}");
+            int threadCount = result.GetValue(threads);
+            if (threadCount < 1)
+                throw new UserInputException($"--threads must be at least 1, got {threadCount}");
+
+            var checkpoint = ReadCheckpoint(result.GetValue(checkpointPath)!);
+            set_num_threads(threadCount);
+            using var model = checkpoint.CreateModel();
+            string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
+            var test = FashionMnist.Load(dataDir, train: false, limit);
+            using var batches = new BatchSource(test, batch, checkpoint.Metadata.ImageSize, shuffle: false, seed: 0);
+            var evaluation = Evaluator.Evaluate(model, batches, checkpoint.Metadata.NumClasses);
+
+            var labels = FashionMnist.ClassNames;
+            string picture = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path))!, "confusion.png");
+            Plots.WriteConfusion(picture, evaluation.Confusion, labels,
+                $"{checkpoint.Metadata.Model}, epoch {checkpoint.Metadata.Epoch}: test acc {evaluation.Accuracy:F3}");
+
+            if (result.GetValue(json))
+            {
+                var perClass = evaluation.PerClassAccuracy;
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    test_acc = evaluation.Accuracy,
+                    test_loss = evaluation.Loss,
+                    examples = evaluation.Examples,
+                    per_class = labels.Select((l, i) => new { label = l, acc = double.IsNaN(perClass[i]) ? (double?)null : perClass[i] }),
+                    confusion = evaluation.Confusion,
+                }));
+            }
+            else
+            {
+                Render(evaluation, labels, checkpoint, picture);
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Reads a checkpoint given as a file or as the run folder that holds checkpoint.bin.</summary>
+    public static Checkpoint ReadCheckpoint(string path) =>
+        Checkpoint.Read(Directory.Exists(path) && File.Exists(Path.Combine(path, "checkpoint.bin")) ? Path.Combine(path, "checkpoint.bin") : path);
+
+    private static void Render(EvaluationResult e, IReadOnlyList<string> labels, Checkpoint checkpoint, string picture)
+    {
+        AnsiConsole.MarkupLine($"[bold]{checkpoint.Metadata.Model}[/] after {checkpoint.Metadata.Epoch} epochs, {e.Examples:N0} test images: " +
+                               $"test acc [bold]{e.Accuracy:F3}[/], test loss {e.Loss:F3}");
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("true \\ predicted");
+        foreach (var (label, i) in labels.Select((l, i) => (l, i)))
+            table.AddColumn(new TableColumn(Short(label)).RightAligned());
+        table.AddColumn(new TableColumn("acc").RightAligned());
+        var perClass = e.PerClassAccuracy;
+        for (int i = 0; i < e.Confusion.Length; i++)
+        {
+            var cells = new List<string> { Markup.Escape(labels[i]) };
+            cells.AddRange(e.Confusion[i].Select((n, j) => i == j ? $"[bold]{n}[/]" : n == 0 ? "[grey]0[/]" : n.ToString()));
+            cells.Add(double.IsNaN(perClass[i]) ? "-" : perClass[i].ToString("F3"));
+            table.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(table);
+        Console.WriteLine($"confusion matrix picture: {picture}");
+    }
+
+    private static string Short(string label) => Markup.Escape(label.Length > 8 ? label[..7] + "." : label);
+}

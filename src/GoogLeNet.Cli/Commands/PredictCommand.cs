@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Text.Json;
+using GoogLeNet.Data;
+using GoogLeNet.Inference;
+using Spectre.Console;
+
+namespace GoogLeNet.Cli.Commands;
+
+/// <summary><c>googlenet predict</c>: classify picture files with a trained checkpoint.</summary>
+public static class PredictCommand
+{
+    public static Command Create()
+    {
+        var checkpointPath = new Option<string>("--checkpoint") { Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
+        var images = new Argument<string[]>("images") { Description = "PNG or JPEG files, any size", Arity = ArgumentArity.OneOrMore };
+        var top = new Option<int>("--top") { Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
+        var invert = new Option<bool>("--invert") { Description = "Invert grey levels (Fashion-MNIST is light garments on black; use this for dark-on-white photos)" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
+
+        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpointPath, images, top, invert, json };
+        command.SetAction(result =>
+        {
+            int k = result.GetValue(top);
+            if (k < 1)
+                throw new UserInputException($"--top must be at least 1, got {k}");
+            var checkpoint = EvaluateCommand.ReadCheckpoint(result.GetValue(checkpointPath)!);
+            using var model = checkpoint.CreateModel();
+            var predictor = new Predictor(model, checkpoint.Metadata.ImageSize, FashionMnist.ClassNames);
+
+            var predictions = new List<(string File, IReadOnlyList<ClassScore> Top)>();
+            int failed = 0;
+            foreach (var file in result.GetValue(images)!)
+            {
+                try
+                {
+                    var image = ImageFiles.ReadGrey(file, result.GetValue(invert));
+                    predictions.Add((file, predictor.Predict(image, k)));
+                }
+                catch (DataFileException e)
+                {
+                    // One bad file must not cost the others their answer.
+                    Console.Error.WriteLine($"googlenet: error: {e.Message}");
+                    failed++;
+                }
+            }
+
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(predictions.Select(p => new
+                {
+                    file = p.File,
+                    top = p.Top.Select(s => new { label = s.Label, index = s.Index, prob = s.Probability }),
+                })));
+            }
+            else if (predictions.Count > 0)
+            {
+                var table = new Table().Border(TableBorder.Rounded).AddColumn("image");
+                for (int i = 1; i <= k && i <= checkpoint.Metadata.NumClasses; i++)
+                    table.AddColumn($"#{i}");
+                foreach (var (file, scores) in predictions)
+                    table.AddRow([Markup.Escape(file), .. scores.Select(s => $"{Markup.Escape(s.Label)} {s.Probability:P1}")]);
+                AnsiConsole.Write(table);
+            }
+            return failed == 0 ? ExitCodes.Success : ExitCodes.Usage;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,83 @@
+using SkiaSharp;
+
+namespace GoogLeNet.Data;
+
+/// <summary>A picture file turned into grey bytes, as Fashion-MNIST stores its images.</summary>
+public sealed record GreyImage(int Width, int Height, byte[] Pixels);
+
+/// <summary>Reads PNG, JPEG and the other formats Skia decodes, into grey bytes.</summary>
+public static class ImageFiles
+{
+    /// <summary>Pictures larger than this on either side are scaled down while decoding.</summary>
+    public const int MaxSide = 2048;
+
+    /// <summary>
+    /// Decodes a picture (colour, grey, with alpha, 8 or 16 bits per channel) to grey with the ITU-R 601
+    /// luma weights that PIL's "L" conversion uses. Transparent pixels count as black, Fashion-MNIST's
+    /// background. With <paramref name="invert"/>, dark-on-light pictures are turned light-on-dark.
+    /// </summary>
+    /// <exception cref="DataFileException">The file is missing, empty or not a picture.</exception>
+    public static GreyImage ReadGrey(string path, bool invert = false)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new DataFileException(path, "file not found", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DataFileException(path, Directory.Exists(path) ? "is a directory, not an image" : "permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw new DataFileException(path, $"cannot be read: {e.Message}", e);
+        }
+        if (bytes.Length == 0)
+            throw new DataFileException(path, "file is empty");
+
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data)
+            ?? throw new DataFileException(path, "not an image in a format this tool reads (PNG, JPEG, GIF, BMP, WebP)");
+        var info = codec.Info;
+        if (info.Width < 1 || info.Height < 1)
+            throw new DataFileException(path, "image has no pixels");
+
+        // Decode at full size into 8-bit RGBA whatever the source depth, then shrink very large pictures.
+        using var full = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var result = codec.GetPixels(full.Info, full.GetPixels());
+        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            throw new DataFileException(path, $"image cannot be decoded ({result})");
+
+        double scale = Math.Min(1.0, (double)MaxSide / Math.Max(info.Width, info.Height));
+        SKBitmap bitmap = full;
+        SKBitmap? scaled = null;
+        if (scale < 1)
+        {
+            scaled = full.Resize(new SKImageInfo(Math.Max(1, (int)(info.Width * scale)), Math.Max(1, (int)(info.Height * scale)),
+                SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKCubicResampler.Mitchell));
+            bitmap = scaled;
+        }
+        try
+        {
+            var pixels = bitmap.GetPixelSpan();
+            var grey = new byte[bitmap.Width * bitmap.Height];
+            for (int i = 0; i < grey.Length; i++)
+            {
+                int r = pixels[4 * i], g = pixels[4 * i + 1], b = pixels[4 * i + 2], a = pixels[4 * i + 3];
+                double luma = (0.299 * r + 0.587 * g + 0.114 * b) * a / 255.0;
+                if (invert)
+                    luma = 255 - luma;
+                grey[i] = (byte)Math.Clamp(Math.Round(luma), 0, 255);
+            }
+            return new GreyImage(bitmap.Width, bitmap.Height, grey);
+        }
+        finally
+        {
+            scaled?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using GoogLeNet.Models;
+using GoogLeNet.Training;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Tests.Training;
+
+public class CheckpointTests
+{
+    private static string SaveOne(TempDirectory dir, out ChapterGoogLeNet model)
+    {
+        manual_seed(7);
+        model = new ChapterGoogLeNet();
+        Initialization.XavierUniform(model);
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        var metadata = new CheckpointMetadata(Checkpoint.CurrentFormat, "googlenet", 1, 10, 32, 2, new TrainOptions { Resize = 32 },
+            [new MetricPoint(1, 2.3, 0.1, null), new MetricPoint(1, null, null, 0.2)], [], DateTime.UtcNow);
+        string path = dir["checkpoint.bin"];
+        Checkpoint.Save(path, metadata, model, optimizer);
+        return path;
+    }
+
+    [Fact]
+    public void RoundTripRestoresTheSameNetworkAndMetadata()
+    {
+        using var dir = new TempDirectory();
+        string path = SaveOne(dir, out var original);
+        using (original)
+        {
+            var checkpoint = Checkpoint.Read(path);
+            Assert.Equal("googlenet", checkpoint.Metadata.Model);
+            Assert.Equal(2, checkpoint.Metadata.Epoch);
+            Assert.Equal(32, checkpoint.Metadata.ImageSize);
+            Assert.Equal(0.2, checkpoint.Metadata.History[1].TestAcc);
+            using var restored = checkpoint.CreateModel();
+            original.eval();
+            restored.eval();
+            using var x = rand(2, 1, 32, 32);
+            using var a = original.call(x);
+            using var b = restored.call(x);
+            Assert.True(a.eq(b).all().item<bool>());
+            Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        }
+    }
+
+    public static TheoryData<string, string> Damage() => new()
+    {
+        { "empty", "file is empty, expected a GoogLeNet.NET checkpoint" },
+        { "random", "not a GoogLeNet.NET checkpoint" },
+        { "truncated", "checkpoint is truncated or corrupt" },
+        { "flipped", "checkpoint is truncated or corrupt" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Damage))]
+    public void DamagedFilesAreRecognised(string damage, string message)
+    {
+        using var dir = new TempDirectory();
+        string path = SaveOne(dir, out var model);
+        model.Dispose();
+        byte[] bytes = File.ReadAllBytes(path);
+        byte[] damaged = damage switch
+        {
+            "empty" => [],
+            "random" => Enumerable.Range(0, 5000).Select(i => (byte)(i * 31 + 7)).ToArray(),
+            "truncated" => bytes[..(bytes.Length / 2)],
+            _ => bytes.Select((b, i) => i == bytes.Length / 2 ? (byte)(b ^ 0x10) : b).ToArray(),
+        };
+        File.WriteAllBytes(path, damaged);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Read(path));
+        Assert.Equal($"{path}: {message}", e.Message.Split(" (")[0]);
+    }
+
+    [Fact]
+    public void MissingFileAndFolderAreNamed()
+    {
+        using var dir = new TempDirectory();
+        Assert.EndsWith("checkpoint not found", Assert.Throws<CheckpointException>(() => Checkpoint.Read(dir["none.bin"])).Message);
+        Assert.Contains("is a directory", Assert.Throws<CheckpointException>(() => Checkpoint.Read(dir.Path)).Message);
+    }
+
+    [Fact]
+    public void WeightsOfAnotherShapeAreRefused()
+    {
+        using var dir = new TempDirectory();
+        string path = SaveOne(dir, out var model);
+        model.Dispose();
+        using var threeChannels = new ChapterGoogLeNet(inChannels: 3);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Read(path).LoadInto(threeChannels));
+        Assert.Contains("weights do not fit a googlenet model", e.Message);
+    }
+}

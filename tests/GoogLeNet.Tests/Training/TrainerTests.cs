@@ -1,0 +1,161 @@
+using GoogLeNet.Data;
+using GoogLeNet.Tests.Data;
+using GoogLeNet.Training;
+
+namespace GoogLeNet.Tests.Training;
+
+public class TrainerTests
+{
+    /// <summary>A run small enough for the suite: 96 synthetic images, 16x16 inputs.</summary>
+    private static readonly TrainOptions Small = new() { Epochs = 2, BatchSize = 32, Resize = 16, Seed = 5, Threads = 1 };
+
+    private sealed class Recorder : ITrainingObserver
+    {
+        public List<StepProgress> Steps { get; } = [];
+        public List<EpochResult> Epochs { get; } = [];
+        public void StepCompleted(StepProgress progress) => Steps.Add(progress);
+        public void EpochCompleted(EpochResult result, IReadOnlyList<MetricPoint> history) => Epochs.Add(result);
+    }
+
+    private static (ImageDataset Train, ImageDataset Test) Data(TempDirectory dir) =>
+        FashionMnist.LoadBoth(IdxWriter.WriteDataset(dir["data"], 96, 40), null, null);
+
+    [Fact]
+    public void ARunWritesItsFilesAndTheBooksPlotPoints()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var run = RunFolder.Create(dir["run"]);
+        var recorder = new Recorder();
+        var summary = Trainer.Run(Small, run, train, test, recorder);
+
+        Assert.Equal(2, summary.Epochs);
+        Assert.Equal(5_977_530, summary.Params);
+        Assert.True(summary.ExamplesPerSec > 0);
+        Assert.Equal(2 * 3, recorder.Steps.Count); // 96 / 32 batches per epoch
+        Assert.True(File.Exists(run.CheckpointPath));
+        Assert.True(File.Exists(run.SummaryPath));
+        var points = MetricsCsv.Parse(File.ReadAllText(run.MetricsPath));
+        // Three batches per epoch: a train point after each (every max(1, 3 / 5) batches) and one test point.
+        Assert.Equal(2 * (3 + 1), points.Count);
+        Assert.Equal([1.0 / 3, 2.0 / 3, 1.0, 1.0], points.Take(4).Select(p => p.Epoch));
+        Assert.Equal(summary.TestAcc, points[^1].TestAcc);
+        Assert.Equal(recorder.Epochs[^1].TrainLoss, summary.TrainLoss);
+    }
+
+    [Fact]
+    public void AResumedRunEndsExactlyLikeAnUninterruptedOne()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var straight = RunFolder.Create(dir["straight"]);
+        Trainer.Run(Small, straight, train, test, new Recorder());
+
+        var split = RunFolder.Create(dir["split"]);
+        Trainer.Run(Small with { Epochs = 1 }, split, train, test, new Recorder());
+        var checkpoint = Checkpoint.Read(split.CheckpointPath);
+        Assert.Equal(1, checkpoint.Metadata.Epoch);
+        Trainer.Run(Small, RunFolder.Open(split.Directory), train, test, new Recorder(), checkpoint);
+
+        Assert.Equal(File.ReadAllText(straight.MetricsPath), File.ReadAllText(split.MetricsPath));
+        using var a = Checkpoint.Read(straight.CheckpointPath).CreateModel();
+        using var b = Checkpoint.Read(split.CheckpointPath).CreateModel();
+        var weightsB = b.state_dict();
+        foreach (var (name, weight) in a.state_dict())
+            Assert.True(weight.equal(weightsB[name]).all().item<bool>(), $"{name} differs");
+    }
+
+    [Fact]
+    public void ANonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var run = RunFolder.Create(dir["run"]);
+        Trainer.Run(Small with { Epochs = 1 }, run, train, test, new Recorder());
+        byte[] good = File.ReadAllBytes(run.CheckpointPath);
+        string metrics = File.ReadAllText(run.MetricsPath);
+
+        // A loss that turns NaN at the second step of epoch 2, as the book's one diverged build did.
+        int calls = 0;
+        TorchSharp.torch.Tensor Poisoned(TorchSharp.torch.Tensor logits, TorchSharp.torch.Tensor target)
+        {
+            var plain = TorchSharp.torch.nn.functional.cross_entropy(logits, target);
+            return ++calls == 2 ? plain * float.NaN : plain;
+        }
+        var recorder = new Recorder();
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            Trainer.Run(Small, RunFolder.Open(run.Directory), train, test, recorder, Checkpoint.Read(run.CheckpointPath), default, Poisoned));
+        Assert.Equal(3, e.ExitCode);
+        Assert.StartsWith("training diverged: the loss became NaN at epoch 2, step 2 of 3; try a lower learning rate (e.g. --lr 0.05); the last good checkpoint (epoch 1) is kept in ", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+        Assert.Single(recorder.Steps);
+        Assert.Equal(good, File.ReadAllBytes(run.CheckpointPath));
+        Assert.Equal(metrics, File.ReadAllText(run.MetricsPath));
+    }
+
+    [Fact]
+    public void CancellationStopsWithinAStepAndKeepsTheCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var run = RunFolder.Create(dir["run"]);
+        using var cancel = new CancellationTokenSource();
+        var observer = new CancelAfter(4, cancel);
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(Small, run, train, test, observer, null, cancel.Token));
+        Assert.Equal(4, observer.Steps);
+        Assert.Equal(1, Checkpoint.Read(run.CheckpointPath).Metadata.Epoch);
+    }
+
+    [Fact]
+    public void ARunFolderWithACheckpointIsNotOverwritten()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var run = RunFolder.Create(dir["run"]);
+        Trainer.Run(Small with { Epochs = 1 }, run, train, test, new Recorder());
+        Assert.Contains("--resume", Assert.Throws<UserInputException>(() => RunFolder.Create(dir["run"])).Message);
+    }
+
+    [Fact]
+    public void MemoryStaysFlatAcrossEpochs()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        long LiveAfter(int epochs, string name)
+        {
+            long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            Trainer.Run(Small with { Epochs = epochs }, RunFolder.Create(dir[name]), train, test, new Recorder());
+            return TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount - before;
+        }
+        // TorchSharp 0.107.0 leaves one tensor per disposed Conv2d (57 for this network) whatever the run's
+        // length; what matters is that nothing accumulates per step or per epoch.
+        long oneEpoch = LiveAfter(1, "one");
+        long fourEpochs = LiveAfter(4, "four");
+        Assert.Equal(oneEpoch, fourEpochs);
+        Assert.True(oneEpoch <= 2 * 58, $"{oneEpoch} tensors left alive by one run");
+    }
+
+    [FashionMnistFact]
+    public void TheLossFallsOnRealFashionMnist()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = FashionMnist.LoadBoth(FashionMnist.SystemDirectory, 1024, 256);
+        var recorder = new Recorder();
+        var options = new TrainOptions { Epochs = 3, BatchSize = 32, Resize = 28, Seed = 1 };
+        var summary = Trainer.Run(options, RunFolder.Create(dir["run"]), train, test, recorder);
+        Assert.True(recorder.Epochs[^1].TrainLoss < recorder.Epochs[0].TrainLoss - 0.2,
+            $"train loss went from {recorder.Epochs[0].TrainLoss:F3} to {recorder.Epochs[^1].TrainLoss:F3}");
+        Assert.True(summary.TestAcc > 0.3, $"test accuracy {summary.TestAcc:F3}");
+    }
+
+    private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : ITrainingObserver
+    {
+        public int Steps { get; private set; }
+
+        public void StepCompleted(StepProgress progress)
+        {
+            if (++Steps == steps)
+                cancel.Cancel();
+        }
+    }
+}
