@@ -41,19 +41,22 @@ public static class TrainCommand
                 TrainLimit = result.GetValue(trainLimit), TestLimit = result.GetValue(testLimit),
             };
 
+            // Options with defaults always have a result; only an explicit one was typed by the user.
+            bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+
             RunFolder run;
             Checkpoint? checkpoint = null;
             TrainOptions options;
             if (result.GetValue(resume) is { } resumeDir)
             {
-                if (result.GetResult(output) is not null)
+                if (Given(output))
                     throw new UserInputException("--out and --resume cannot be combined: a resumed run stays in its folder");
                 run = RunFolder.Open(resumeDir);
                 checkpoint = Checkpoint.Read(run.CheckpointPath);
                 options = checkpoint.Metadata.Options;
                 // Only what does not change the result may differ on resume; more epochs extend the run.
                 var fixedOptions = new Option[] { model, lr, batchSize, resize, seed, device, trainLimit, testLimit };
-                foreach (var option in fixedOptions.Where(o => result.GetResult(o) is not null))
+                foreach (var option in fixedOptions.Where(Given))
                 {
                     if (option == model && string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
                         continue;
@@ -63,8 +66,8 @@ public static class TrainCommand
                 }
                 options = options with
                 {
-                    Epochs = result.GetResult(epochs) is not null ? fromCommandLine.Epochs : options.Epochs,
-                    Threads = result.GetResult(threads) is not null ? fromCommandLine.Threads : options.Threads,
+                    Epochs = Given(epochs) ? fromCommandLine.Epochs : options.Epochs,
+                    Threads = Given(threads) ? fromCommandLine.Threads : options.Threads,
                 };
                 options.Validate();
                 if (checkpoint.Metadata.Epoch >= options.Epochs)

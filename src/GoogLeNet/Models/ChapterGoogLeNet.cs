@@ -38,21 +38,27 @@ public sealed class ChapterGoogLeNet : Classifier
     private readonly Sequential b5;
     private readonly Linear head;
 
-    public ChapterGoogLeNet(int inChannels = 1, int numClasses = 10) : base("googlenet", inChannels, numClasses)
+    /// <param name="batchNorm">
+    /// Batch normalisation after every convolution (the chapter's first exercise; Ioffe and Szegedy 2015):
+    /// the registry's <c>googlenet-bn</c>.
+    /// </param>
+    public ChapterGoogLeNet(int inChannels = 1, int numClasses = 10, bool batchNorm = false)
+        : base(batchNorm ? "googlenet-bn" : "googlenet", inChannels, numClasses)
     {
-        b1 = Sequential(
-            Conv2d(inChannels, 64, kernel_size: 7, stride: 2, padding: 3), ReLU(),
-            MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
-        b2 = Sequential(
-            Conv2d(64, 64, kernel_size: 1), ReLU(),
-            Conv2d(64, 192, kernel_size: 3, padding: 1), ReLU(), // the chapter's PyTorch cell omits this ReLU
-            MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
+        bool bn = batchNorm;
+        b1 = Sequential([
+            .. ConvLayers.Of(inChannels, 64, 7, stride: 2, padding: 3, bn: bn),
+            MaxPool2d(kernel_size: 3, stride: 2, padding: 1)]);
+        b2 = Sequential([
+            .. ConvLayers.Of(64, 64, 1, bn: bn),
+            .. ConvLayers.Of(64, 192, 3, padding: 1, bn: bn), // the chapter's PyTorch cell has no ReLU after this conv
+            MaxPool2d(kernel_size: 3, stride: 2, padding: 1)]);
 
         int channels = 192;
-        b3 = InceptionStage(StageSpecs[0], ref channels, pool: MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
-        b4 = InceptionStage(StageSpecs[1], ref channels, pool: MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
+        b3 = InceptionStage(StageSpecs[0], ref channels, bn, pool: MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
+        b4 = InceptionStage(StageSpecs[1], ref channels, bn, pool: MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
         // The chapter's PyTorch cell uses AdaptiveMaxPool2d here; the text says global average pooling.
-        b5 = InceptionStage(StageSpecs[2], ref channels, pool: AdaptiveAvgPool2d(1));
+        b5 = InceptionStage(StageSpecs[2], ref channels, bn, pool: AdaptiveAvgPool2d(1));
         b5.append(Flatten(start_dim: 1));
         head = Linear(channels, numClasses);
         RegisterComponents();
@@ -62,12 +68,12 @@ public sealed class ChapterGoogLeNet : Classifier
 
     public override IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 
-    private static Sequential InceptionStage(IReadOnlyList<InceptionSpec> specs, ref int channels, Module<Tensor, Tensor> pool)
+    private static Sequential InceptionStage(IReadOnlyList<InceptionSpec> specs, ref int channels, bool bn, Module<Tensor, Tensor> pool)
     {
         var stage = Sequential();
         foreach (var spec in specs)
         {
-            stage.append(new InceptionBlock(channels, spec));
+            stage.append(new InceptionBlock(channels, spec, bn));
             channels = spec.OutChannels;
         }
         stage.append(pool);

@@ -16,20 +16,22 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>
     private readonly Sequential p3;
     private readonly Sequential p4;
 
-    public InceptionBlock(int inChannels, InceptionSpec spec) : base(nameof(InceptionBlock))
+    /// <param name="batchNorm">Conv (without bias), batch norm, ReLU instead of conv, ReLU (Ioffe and Szegedy 2015).</param>
+    public InceptionBlock(int inChannels, InceptionSpec spec, bool batchNorm = false) : base(nameof(InceptionBlock))
     {
         Spec = spec;
-        p1 = Sequential(
-            Conv2d(inChannels, spec.C1, kernel_size: 1), ReLU());
-        p2 = Sequential(
-            Conv2d(inChannels, spec.C2Reduce, kernel_size: 1), ReLU(),
-            Conv2d(spec.C2Reduce, spec.C2, kernel_size: 3, padding: 1), ReLU());
-        p3 = Sequential(
-            Conv2d(inChannels, spec.C3Reduce, kernel_size: 1), ReLU(),
-            Conv2d(spec.C3Reduce, spec.C3, kernel_size: 5, padding: 2), ReLU());
-        p4 = Sequential(
+        bool bn = batchNorm;
+        p1 = Sequential([
+            .. ConvLayers.Of(inChannels, spec.C1, 1, bn: bn)]);
+        p2 = Sequential([
+            .. ConvLayers.Of(inChannels, spec.C2Reduce, 1, bn: bn),
+            .. ConvLayers.Of(spec.C2Reduce, spec.C2, 3, padding: 1, bn: bn)]);
+        p3 = Sequential([
+            .. ConvLayers.Of(inChannels, spec.C3Reduce, 1, bn: bn),
+            .. ConvLayers.Of(spec.C3Reduce, spec.C3, 5, padding: 2, bn: bn)]);
+        p4 = Sequential([
             MaxPool2d(kernel_size: 3, stride: 1, padding: 1),
-            Conv2d(inChannels, spec.C4, kernel_size: 1), ReLU());
+            .. ConvLayers.Of(inChannels, spec.C4, 1, bn: bn)]);
         RegisterComponents();
     }
 

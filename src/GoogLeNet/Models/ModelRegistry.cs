@@ -15,6 +15,8 @@ public static class ModelRegistry
     [
         new("googlenet", "The chapter's simplified GoogLeNet (b1..b5, nine Inception blocks, global average pooling)",
             DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k)),
+        new("googlenet-bn", "The chapter's GoogLeNet with batch normalisation after every convolution (Ioffe & Szegedy 2015)",
+            DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k, batchNorm: true)),
     ];
 
     public static IEnumerable<string> Names => All.Select(m => m.Name);

@@ -51,8 +51,11 @@ public class TrainerTests
         var straight = RunFolder.Create(dir["straight"]);
         Trainer.Run(Small, straight, train, test, new Recorder());
 
+        // Stopped in the middle of epoch 2 (after its second step), then resumed from the epoch-1 checkpoint.
         var split = RunFolder.Create(dir["split"]);
-        Trainer.Run(Small with { Epochs = 1 }, split, train, test, new Recorder());
+        using (var cancel = new CancellationTokenSource())
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                Trainer.Run(Small, split, train, test, new CancelAfter(3 + 2, cancel), null, cancel.Token));
         var checkpoint = Checkpoint.Read(split.CheckpointPath);
         Assert.Equal(1, checkpoint.Metadata.Epoch);
         Trainer.Run(Small, RunFolder.Open(split.Directory), train, test, new Recorder(), checkpoint);
@@ -138,14 +141,18 @@ public class TrainerTests
     [FashionMnistFact]
     public void TheLossFallsOnRealFashionMnist()
     {
+        // The chapter's plain network sits on a plateau near ln 10 for its first ~200 steps at lr 0.1
+        // (so does the same network in PyTorch), too long for the suite; with batch norm the same
+        // pipeline learns within one epoch of 1,024 images.
         using var dir = new TempDirectory();
         var (train, test) = FashionMnist.LoadBoth(FashionMnist.SystemDirectory, 1024, 256);
         var recorder = new Recorder();
-        var options = new TrainOptions { Epochs = 3, BatchSize = 32, Resize = 28, Seed = 1 };
+        var options = new TrainOptions { Model = "googlenet-bn", Epochs = 2, BatchSize = 32, Resize = 28, Seed = 1 };
         var summary = Trainer.Run(options, RunFolder.Create(dir["run"]), train, test, recorder);
-        Assert.True(recorder.Epochs[^1].TrainLoss < recorder.Epochs[0].TrainLoss - 0.2,
+        Assert.True(recorder.Epochs[^1].TrainLoss < recorder.Epochs[0].TrainLoss - 0.3,
             $"train loss went from {recorder.Epochs[0].TrainLoss:F3} to {recorder.Epochs[^1].TrainLoss:F3}");
-        Assert.True(summary.TestAcc > 0.3, $"test accuracy {summary.TestAcc:F3}");
+        Assert.True(recorder.Steps[^1].Loss < 1.8, $"last running loss {recorder.Steps[^1].Loss:F3}");
+        Assert.True(summary.TestAcc > 0.4, $"test accuracy {summary.TestAcc:F3}");
     }
 
     private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : ITrainingObserver

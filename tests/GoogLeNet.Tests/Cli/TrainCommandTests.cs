@@ -1,0 +1,125 @@
+using System.Text.Json;
+using GoogLeNet.Tests.Data;
+using SkiaSharp;
+
+namespace GoogLeNet.Tests.Cli;
+
+/// <summary>The train, evaluate and predict verbs run as a user runs them, on tiny synthetic data.</summary>
+public class TrainCommandTests
+{
+    private static readonly string[] Quick = ["--epochs", "1", "--resize", "16", "--batch-size", "32", "--threads", "1"];
+
+    [Fact]
+    public void TrainWritesTheRunFolderAndEvaluateAndPredictUseItsCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 64, 30, gzip: true);
+        var train = CliRunner.Run(["train", "--data", dir["data"], "--out", dir["run"], .. Quick]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        Assert.Matches(@"loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}", train.Stdout);
+        Assert.Matches(@"\d+\.\d examples/sec on cpu", train.Stdout);
+        foreach (var file in new[] { "config.json", "metrics.csv", "curves.png", "checkpoint.bin", "summary.json" })
+            Assert.True(File.Exists(Path.Combine(dir["run"], file)), file);
+        using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["run"], "summary.json"))))
+        {
+            foreach (var key in new[] { "model", "epochs", "train_loss", "train_acc", "test_acc", "examples_per_sec", "wall_seconds", "params" })
+                Assert.True(summary.RootElement.TryGetProperty(key, out _), key);
+            Assert.Equal(5_977_530, summary.RootElement.GetProperty("params").GetInt64());
+        }
+        using (var png = SKBitmap.Decode(Path.Combine(dir["run"], "curves.png")))
+            Assert.True(png.Width > 300 && png.Height > 200);
+
+        var evaluate = CliRunner.Run("evaluate", "--checkpoint", dir["run"], "--data", dir["data"], "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        using (var e = JsonDocument.Parse(evaluate.Stdout))
+        {
+            Assert.Equal(30, e.RootElement.GetProperty("examples").GetInt32());
+            Assert.Equal(10, e.RootElement.GetProperty("per_class").GetArrayLength());
+            var confusion = e.RootElement.GetProperty("confusion").EnumerateArray().Select(r => r.EnumerateArray().Sum(c => c.GetInt64())).Sum();
+            Assert.Equal(30, confusion);
+            Assert.InRange(e.RootElement.GetProperty("test_acc").GetDouble(), 0, 1);
+        }
+        Assert.True(File.Exists(Path.Combine(dir["run"], "confusion.png")));
+
+        string good = dir["shirt photo é.png"];
+        WritePng(good, 50, 70, SKColors.Orange);
+        File.WriteAllText(dir["notes.png"], "not a picture");
+        var predict = CliRunner.Run("predict", "--checkpoint", Path.Combine(dir["run"], "checkpoint.bin"), good, dir["notes.png"], "--top", "2", "--json");
+        Assert.Equal(2, predict.ExitCode);
+        Assert.Equal($"googlenet: error: {dir["notes.png"]}: not an image in a format this tool reads (PNG, JPEG, GIF, BMP, WebP)", predict.Stderr.Trim());
+        using var p = JsonDocument.Parse(predict.Stdout);
+        var only = Assert.Single(p.RootElement.EnumerateArray());
+        Assert.Equal(good, only.GetProperty("file").GetString());
+        var top = only.GetProperty("top").EnumerateArray().ToList();
+        Assert.Equal(2, top.Count);
+        Assert.True(top[0].GetProperty("prob").GetDouble() >= top[1].GetProperty("prob").GetDouble());
+    }
+
+    [Fact]
+    public void ResumeContinuesARunAndRefusesChangedSettings()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 32, 16);
+        Assert.Equal(0, CliRunner.Run(["train", "--data", dir["data"], "--out", dir["run"], .. Quick]).ExitCode);
+
+        var done = CliRunner.Run("train", "--resume", dir["run"], "--data", dir["data"]);
+        Assert.Equal(2, done.ExitCode);
+        Assert.Contains("all 1 epochs are done; pass --epochs N", done.Stderr);
+
+        var changed = CliRunner.Run("train", "--resume", dir["run"], "--lr", "0.5", "--data", dir["data"]);
+        Assert.Equal(2, changed.ExitCode);
+        Assert.Contains("--lr cannot be changed when resuming", changed.Stderr);
+
+        var more = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "2", "--data", dir["data"]);
+        Assert.True(more.ExitCode == 0, more.Stderr);
+        Assert.Contains("resuming googlenet", more.Stdout);
+        Assert.Contains("epoch 2:", more.Stdout);
+        Assert.DoesNotContain("epoch 1:", more.Stdout);
+
+        var empty = CliRunner.Run("train", "--resume", dir["data"]);
+        Assert.Equal(2, empty.ExitCode);
+        Assert.Contains("no checkpoint.bin in this folder", empty.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "--epochs must be at least 1, got 0")]
+    [InlineData("--lr", "-0.1", "--lr must be a positive number, got -0.1")]
+    [InlineData("--lr", "NaN", "--lr must be a positive number")]
+    [InlineData("--batch-size", "0", "--batch-size must be at least 1, got 0")]
+    [InlineData("--batch-size", "10000000", "--batch-size 10000000 is more than 65,536")]
+    [InlineData("--resize", "-1", "--resize must be a positive number of pixels")]
+    [InlineData("--threads", "0", "--threads must be at least 1")]
+    [InlineData("--train-limit", "0", "--train-limit must be at least 1")]
+    [InlineData("--model", "lenet", "unknown model 'lenet'")]
+    [InlineData("--device", "tpu", "--device must be cpu or cuda")]
+    [InlineData("--device", "cuda", "CUDA is not available")]
+    [InlineData("--epochs", "ten", "Cannot parse argument 'ten' for option '--epochs'")]
+    public void BadOptionsAreRefusedBeforeTraining(string option, string value, string message)
+    {
+        using var dir = new TempDirectory();
+        var result = CliRunner.Run("train", option, value, "--out", dir["run"], "--data", dir["no-data"]);
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(message, line);
+        Assert.False(File.Exists(Path.Combine(dir["run"], "checkpoint.bin")));
+    }
+
+    [Fact]
+    public void MissingDataIsOneLineWithExitCode2()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 8, 8);
+        File.WriteAllBytes(dir["data/train-images-idx3-ubyte"], [0, 0, 8, 3, 0, 0]);
+        var result = CliRunner.Run("train", "--data", dir["data"], "--out", dir["run"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"googlenet: error: {dir["data/train-images-idx3-ubyte"]}: truncated: the header needs 16 bytes, the file has 6", result.Stderr.Trim());
+    }
+
+    private static void WritePng(string path, int width, int height, SKColor color)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        bitmap.Erase(color);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, data.ToArray());
+    }
+}

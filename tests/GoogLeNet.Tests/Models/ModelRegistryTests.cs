@@ -1,0 +1,63 @@
+using GoogLeNet.Models;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Tests.Models;
+
+/// <summary>Every registered model, forward and backward on a small batch, with its pinned size.</summary>
+public class ModelRegistryTests
+{
+    private static readonly Dictionary<string, long> PinnedParameters = new()
+    {
+        ["googlenet"] = 5_977_530,
+        ["googlenet-bn"] = 5_984_810, // convolutions lose 7,280 biases and gain 2 x 7,280 norm parameters
+    };
+
+    public static TheoryData<string> Names() => new(ModelRegistry.Names);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void ForwardAndBackwardOnASmallBatchAreFinite(string name)
+    {
+        var info = ModelRegistry.Get(name);
+        using var model = info.Create(info.DefaultChannels, 10);
+        Initialization.XavierUniform(model);
+        model.train();
+        using var scope = NewDisposeScope();
+        var logits = model.call(rand(2, info.DefaultChannels, info.DefaultSize, info.DefaultSize));
+        Assert.Equal(new long[] { 2, 10 }, logits.shape);
+        Assert.True(logits.isfinite().all().item<bool>());
+        nn.functional.cross_entropy(logits, tensor(new long[] { 1, 8 })).backward();
+        foreach (var (pname, p) in model.named_parameters())
+            Assert.True(p.grad is not null && p.grad.isfinite().all().item<bool>(), $"{name}: {pname}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void ParameterCountIsPinned(string name)
+    {
+        var info = ModelRegistry.Get(name);
+        using var model = info.Create(info.DefaultChannels, 10);
+        Assert.True(PinnedParameters.ContainsKey(name), $"pin the parameter count of {name}");
+        Assert.Equal(PinnedParameters[name], model.parameters().Sum(p => p.numel()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void AnyChannelsAndClassesWork(string name)
+    {
+        var info = ModelRegistry.Get(name);
+        using var model = info.Create(3, 7);
+        model.eval();
+        using var _ = no_grad();
+        using var y = model.call(rand(1, 3, info.DefaultSize, info.DefaultSize));
+        Assert.Equal(new long[] { 1, 7 }, y.shape);
+    }
+
+    [Fact]
+    public void UnknownNamesListTheKnownOnes()
+    {
+        var e = Assert.Throws<UserInputException>(() => ModelRegistry.Get("inception-v9"));
+        Assert.Contains("googlenet", e.Message);
+        Assert.Same(ModelRegistry.Get("googlenet"), ModelRegistry.Get("GoogLeNet"));
+    }
+}
