@@ -65,6 +65,8 @@ public static class SummaryCommand
             string name = new string(' ', 2 * row.Depth) + row.Name;
             table.AddRow(Markup.Escape(name), row.Kind, Shape(row.Output), row.Params.ToString("N0"), row.Macs.ToString("N0"));
         }
+        if (summary.ParamsNotRun > 0)
+            table.AddRow("[grey](training only)[/]", "[grey]auxiliary heads[/]", "", $"[grey]{summary.ParamsNotRun:N0}[/]", "[grey]0[/]");
         table.AddEmptyRow();
         table.AddRow("[bold]total[/]", "", "", $"[bold]{summary.Params:N0}[/]", $"[bold]{summary.Macs:N0}[/]");
         AnsiConsole.Write(table);

@@ -18,6 +18,9 @@ public sealed record SummaryRow(string Name, string Kind, int Depth, long[] Outp
 /// <summary>What a network does to one input: every stage's output, parameters and multiply-adds.</summary>
 public sealed record ModelSummary(string Model, long[] Input, IReadOnlyList<SummaryRow> Stages, IReadOnlyList<SummaryRow> Detail, long Params, long Macs)
 {
+    /// <summary>Parameters outside the inference path (auxiliary classifiers, used in training only).</summary>
+    public long ParamsNotRun => Params - Stages.Sum(s => s.Params);
+
     /// <summary>
     /// Runs the model once on a zero input of shape 1 x channels x size x size and records, through forward
     /// hooks on every module, what each one produced. Multiply-adds are counted from the convolutions and
@@ -84,8 +87,10 @@ public sealed record ModelSummary(string Model, long[] Input, IReadOnlyList<Summ
             long parameters = module.parameters().Sum(p => p.numel());
             rows.Add(new SummaryRow(name, module.GetType().Name, name.Count(c => c == '.'), shape, parameters, macs));
         }
-        var stageNames = model.Stages.Select(s => s.Name).ToHashSet();
-        var stages = rows.Where(r => stageNames.Contains(r.Name)).ToList();
+        // Stages are matched by identity: their display names (3a, 4d) need not be their field names.
+        var pathOf = named.ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
+        var byPath = rows.ToDictionary(r => r.Name);
+        var stages = model.Stages.Select(s => byPath[pathOf[s.Module]] with { Name = s.Name, Depth = 0 }).ToList();
         long totalParams = model.parameters().Sum(p => p.numel());
         return new ModelSummary(modelName, inputShape, stages, rows, totalParams, leafMacs.Values.Sum());
     }

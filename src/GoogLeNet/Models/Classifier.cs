@@ -23,6 +23,16 @@ public abstract class Classifier : Module<Tensor, Tensor>
     /// <summary>The stages in forward order, named as in the book (b1..b5, head).</summary>
     public abstract IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 
+    /// <summary>
+    /// One training forward pass: the class scores and the loss to minimise. By default the loss of the
+    /// scores; a network with auxiliary classifiers adds theirs.
+    /// </summary>
+    public virtual (Tensor Logits, Tensor Loss) TrainingStep(Tensor x, Tensor target, Func<Tensor, Tensor, Tensor> loss)
+    {
+        var logits = call(x);
+        return (logits, loss(logits, target));
+    }
+
     public override Tensor forward(Tensor x)
     {
         var stages = Stages;

@@ -17,6 +17,14 @@ public static class ModelRegistry
             DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k)),
         new("googlenet-bn", "The chapter's GoogLeNet with batch normalisation after every convolution (Ioffe & Szegedy 2015)",
             DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k, batchNorm: true)),
+        new("googlenet-original", "GoogLeNet as in Szegedy et al. 2014: LRN, ceil-mode pools, dropout 0.4, two auxiliary classifiers",
+            DefaultSize: 224, DefaultChannels: 3, (c, k) => new OriginalGoogLeNet(c, k)),
+        new("alexnet", "AlexNet as the book defines it (5 convolutions, 3 fully connected layers sized for 224x224)",
+            DefaultSize: 224, DefaultChannels: 1, (c, k) => new AlexNet(c, k)),
+        new("vgg11", "VGG-11 as the book defines it (8 convolutions in 5 blocks, 3 fully connected layers sized for 224x224)",
+            DefaultSize: 224, DefaultChannels: 1, (c, k) => new Vgg11(c, k)),
+        new("nin", "Network in Network as the book defines it (4 NiN blocks, global average pooling)",
+            DefaultSize: 224, DefaultChannels: 1, (c, k) => new NiN(c, k)),
     ];
 
     public static IEnumerable<string> Names => All.Select(m => m.Name);

@@ -82,8 +82,7 @@ public static class Trainer
                 var x = x0.to(device);
                 var y = y0.to(device);
                 optimizer.zero_grad();
-                var logits = model.call(x);
-                var batchLoss = loss(logits, y);
+                var (logits, batchLoss) = model.TrainingStep(x, y, loss);
                 float lossValue = batchLoss.item<float>();
                 if (!float.IsFinite(lossValue))
                     throw Diverged(lossValue, epoch + 1, batch + 1, batches, options, run, epochs.Count);

@@ -10,6 +10,10 @@ public class ModelRegistryTests
     {
         ["googlenet"] = 5_977_530,
         ["googlenet-bn"] = 5_984_810, // convolutions lose 7,280 biases and gain 2 x 7,280 norm parameters
+        ["googlenet-original"] = 10_334_030, // 3 channels, 10 classes, auxiliary heads included
+        ["alexnet"] = 46_764_746, // the book's figures (1 channel, 10 classes, 224x224)
+        ["vgg11"] = 128_806_154,
+        ["nin"] = 1_992_166,
     };
 
     public static TheoryData<string> Names() => new(ModelRegistry.Names);
@@ -23,10 +27,12 @@ public class ModelRegistryTests
         Initialization.XavierUniform(model);
         model.train();
         using var scope = NewDisposeScope();
-        var logits = model.call(rand(2, info.DefaultChannels, info.DefaultSize, info.DefaultSize));
+        // The training path: a network with auxiliary heads trains them too.
+        var (logits, loss) = model.TrainingStep(rand(2, info.DefaultChannels, info.DefaultSize, info.DefaultSize),
+            tensor(new long[] { 1, 8 }), (l, t) => nn.functional.cross_entropy(l, t));
         Assert.Equal(new long[] { 2, 10 }, logits.shape);
         Assert.True(logits.isfinite().all().item<bool>());
-        nn.functional.cross_entropy(logits, tensor(new long[] { 1, 8 })).backward();
+        loss.backward();
         foreach (var (pname, p) in model.named_parameters())
             Assert.True(p.grad is not null && p.grad.isfinite().all().item<bool>(), $"{name}: {pname}");
     }
