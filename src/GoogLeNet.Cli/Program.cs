@@ -14,6 +14,8 @@ public static class Program
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
+            ParamsCommand.Create(),
+            MinSizeCommand.Create(),
         };
 
         // Spectre.Console assumes 80 columns when output is not a terminal; tables are wider than that.

@@ -6,7 +6,9 @@ namespace GoogLeNet.Models;
 /// <param name="DefaultSize">Side of the square input the model is meant for.</param>
 /// <param name="DefaultChannels">Input channels the model is meant for.</param>
 /// <param name="Create">Builds the model for (input channels, classes), uninitialised beyond framework defaults.</param>
-public sealed record ModelInfo(string Name, string Description, int DefaultSize, int DefaultChannels, Func<int, int, Classifier> Create);
+/// <param name="ReferenceClasses">Classes of the reference definition (the book's 10; the paper's 1,000 for the 2014 network).</param>
+public sealed record ModelInfo(string Name, string Description, int DefaultSize, int DefaultChannels, Func<int, int, Classifier> Create,
+    int ReferenceClasses = 10);
 
 /// <summary>Every model the command-line tool and the analyses know by name.</summary>
 public static class ModelRegistry
@@ -18,7 +20,7 @@ public static class ModelRegistry
         new("googlenet-bn", "The chapter's GoogLeNet with batch normalisation after every convolution (Ioffe & Szegedy 2015)",
             DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k, batchNorm: true)),
         new("googlenet-original", "GoogLeNet as in Szegedy et al. 2014: LRN, ceil-mode pools, dropout 0.4, two auxiliary classifiers",
-            DefaultSize: 224, DefaultChannels: 3, (c, k) => new OriginalGoogLeNet(c, k)),
+            DefaultSize: 224, DefaultChannels: 3, (c, k) => new OriginalGoogLeNet(c, k), ReferenceClasses: 1000),
         new("alexnet", "AlexNet as the book defines it (5 convolutions, 3 fully connected layers sized for 224x224)",
             DefaultSize: 224, DefaultChannels: 1, (c, k) => new AlexNet(c, k)),
         new("vgg11", "VGG-11 as the book defines it (8 convolutions in 5 blocks, 3 fully connected layers sized for 224x224)",
