@@ -63,7 +63,9 @@ public static class MinSizeCommand
     {
         string min = range.MinSize == 1
             ? $"{info.Name} runs even on a 1x1 input: every convolution and pooling window is padded, so each stride-2 stage maps H to ceil(H/2) and never below 1."
-            : $"{info.Name} needs at least {range.MinSize}x{range.MinSize}: at {range.MinSize - 1} a fixed window no longer fits or the feature map no longer matches ({Reason(range.RefusalAtMin)}).";
+            : range.RefusalAtMin?.Contains("mat1 and mat2", StringComparison.Ordinal) == true
+                ? $"{info.Name} needs at least {range.MinSize}x{range.MinSize}: below that the last feature map is smaller than its fully connected layer expects ({Reason(range.RefusalAtMin)})."
+                : $"{info.Name} needs at least {range.MinSize}x{range.MinSize}: its unpadded strided windows shrink the map faster than ceil(H/2), and at {range.MinSize - 1} a fixed window no longer fits the map it is given ({Reason(range.RefusalAtMin)}).";
         string max = range.MaxSize is null
             ? $" Nothing above that was refused up to {InputSizeProbe.Limit}: global average pooling turns a map of any size into one value per channel."
             : $" It accepts nothing above {range.MaxSize}: its first fully connected layer is sized for the last feature map of a 224x224 input, so only sizes that end in a map of that size fit ({Reason(range.RefusalAboveMax)}).";

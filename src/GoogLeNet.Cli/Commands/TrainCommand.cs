@@ -76,6 +76,9 @@ public static class TrainCommand
             else
             {
                 options = fromCommandLine.Validate();
+                // Refuse a size the model cannot take before anything is written.
+                using (var probe = Models.ModelRegistry.Get(options.Model).Create(1, 10))
+                    Analysis.ModelSummary.Of(options.Model, probe, options.Resize, 1);
                 run = RunFolder.Create(result.GetValue(output) ?? Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
             }
             if (options.Device == "cuda" && !cuda.is_available())

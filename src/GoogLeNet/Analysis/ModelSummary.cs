@@ -69,7 +69,7 @@ public sealed record ModelSummary(string Model, long[] Input, IReadOnlyList<Summ
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
             throw new UserInputException(
-                $"a {size}x{size} input is too small for {modelName}: {FirstLine(e.Message)}");
+                $"a {size}x{size} input does not fit {modelName} ({FirstLine(e.Message)}); 'googlenet min-size --model {modelName}' finds the sizes it accepts");
         }
         finally
         {

@@ -43,7 +43,7 @@ public class ModelSummaryTests
     {
         using var model = new Unpadded();
         var e = Assert.Throws<UserInputException>(() => ModelSummary.Of("unpadded", model, 2, 1));
-        Assert.StartsWith("a 2x2 input is too small for unpadded", e.Message);
+        Assert.StartsWith("a 2x2 input does not fit unpadded (", e.Message);
         Assert.DoesNotContain("\n", e.Message);
         Assert.Equal(4 * 4 * 9, ModelSummary.Of("unpadded", model, 6, 1).Macs);
     }

@@ -94,6 +94,7 @@ public class TrainCommandTests
     [InlineData("--device", "tpu", "--device must be cpu or cuda")]
     [InlineData("--device", "cuda", "CUDA is not available")]
     [InlineData("--epochs", "ten", "Cannot parse argument 'ten' for option '--epochs'")]
+    [InlineData("--model", "alexnet", "a 96x96 input does not fit alexnet")]
     public void BadOptionsAreRefusedBeforeTraining(string option, string value, string message)
     {
         using var dir = new TempDirectory();
