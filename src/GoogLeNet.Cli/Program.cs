@@ -16,6 +16,7 @@ public static class Program
             PredictCommand.Create(),
             ParamsCommand.Create(),
             MinSizeCommand.Create(),
+            BenchCommand.Create(),
         };
 
         // Spectre.Console assumes 80 columns when output is not a terminal; tables are wider than that.

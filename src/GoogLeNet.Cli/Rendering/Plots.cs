@@ -18,10 +18,10 @@ public static class Plots
         AddLine(plot, history.Where(p => p.TestAcc is not null).Select(p => (p.Epoch, p.TestAcc!.Value)), "test acc", Colors.C2, LinePattern.DenselyDashed);
         plot.Title(title);
         plot.XLabel("epoch");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right); // outside the axes: the curves start at the top right and end there
         double last = Math.Max(1, Math.Ceiling(history.Count == 0 ? 1 : history.Max(p => p.Epoch)));
         plot.Axes.SetLimitsX(0, last);
-        Save(plot, path, 640, 420);
+        Save(plot, path, 720, 420);
     }
 
     /// <summary>The confusion matrix as a heat map, true classes down, predicted classes across.</summary>

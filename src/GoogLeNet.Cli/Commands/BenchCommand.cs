@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text.Json;
+using GoogLeNet.Benchmarks;
+using Spectre.Console;
+
+namespace GoogLeNet.Cli.Commands;
+
+/// <summary><c>googlenet bench</c>: training and inference throughput on synthetic data.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Registered model name", DefaultValueFactory = _ => "googlenet" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => 128 };
+        var size = new Option<int>("--size") { Description = "Input side in pixels", DefaultValueFactory = _ => 96 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps and inference batches", DefaultValueFactory = _ => 10 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var precision = new Option<string>("--precision") { Description = "fp32 (bf16 is not implemented yet)", DefaultValueFactory = _ => "fp32" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("bench", "Time training steps, inference batches and a float32 matmul on synthetic data")
+        {
+            model, batchSize, size, steps, threads, precision, json,
+        };
+        command.SetAction(result =>
+        {
+            if (result.GetValue(precision) != "fp32")
+                throw new UserInputException($"--precision {result.GetValue(precision)} is not supported yet; only fp32");
+            bool asJson = result.GetValue(json);
+            var progress = new Progress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
+            var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(steps),
+                result.GetValue(threads), progress: progress);
+            if (asJson)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                return ExitCodes.Success;
+            }
+            var table = new Table().Border(TableBorder.Rounded)
+                .Title($"{r.Model}, batch {r.BatchSize}, {r.Size}x{r.Size}, {r.Threads} threads, {r.Precision}")
+                .AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());
+            table.AddRow("training", $"{r.TrainImgS:F1} img/s");
+            table.AddRow("inference", $"{r.InferImgS:F1} img/s");
+            table.AddRow("2048x2048 matmul", $"{r.SgemmGflops:F0} GFLOP/s");
+            table.AddRow("training compute", $"{r.TrainGflops:F0} GFLOP/s ({r.Efficiency:P0} of matmul)");
+            table.AddRow("peak resident memory", $"{r.PeakRssMb:F0} MB");
+            table.AddRow("resident memory growth", $"{r.RssGrowthPct:F1} %");
+            AnsiConsole.Write(table);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

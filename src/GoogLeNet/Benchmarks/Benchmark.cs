@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using GoogLeNet.Analysis;
+using GoogLeNet.Models;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Benchmarks;
+
+/// <summary>What <c>googlenet bench</c> measures; the JSON keys are shared with the PyTorch peer script.</summary>
+public sealed record BenchmarkResult(string Model, int BatchSize, int Size, int Threads, string Precision,
+    double TrainImgS, double InferImgS, double SgemmGflops, double TrainGflops, double Efficiency, double PeakRssMb, double RssGrowthPct);
+
+/// <summary>
+/// Times training steps (forward, loss, backward, SGD update) and inference batches on synthetic data,
+/// and libtorch's float32 matrix product as the machine's reference speed.
+/// </summary>
+public static class Benchmark
+{
+    public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int warmup = 3,
+        IProgress<string>? progress = null)
+    {
+        if (batchSize < 1 || size < 1 || steps < 1 || threads < 1 || warmup < 0)
+            throw new UserInputException("--batch-size, --size, --steps and --threads must be at least 1");
+        set_num_threads(threads);
+        var info = ModelRegistry.Get(modelName);
+        manual_seed(0);
+        using var model = info.Create(1, 10);
+        long macs = ModelSummary.Of(info.Name, model, size, 1).Macs;
+        Initialization.XavierUniform(model);
+        using var optimizer = optim.SGD(model.parameters(), 0.01);
+        using var x = rand(batchSize, 1, size, size);
+        using var y = randint(0, 10, [batchSize]);
+
+        void TrainStep()
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var (_, loss) = model.TrainingStep(x, y, (l, t) => nn.functional.cross_entropy(l, t));
+            loss.backward();
+            optimizer.step();
+        }
+
+        model.train();
+        progress?.Report($"training: {warmup} warm-up steps, then {steps} timed");
+        for (int i = 0; i < warmup; i++)
+            TrainStep();
+        double rssFirst = 0;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++)
+        {
+            TrainStep();
+            if (i == 0)
+                rssFirst = Rss();
+        }
+        double trainImgS = steps * batchSize / clock.Elapsed.TotalSeconds;
+        double rssLast = Rss();
+
+        model.eval();
+        progress?.Report("inference");
+        double inferImgS;
+        using (no_grad())
+        {
+            void Infer()
+            {
+                using var scope = NewDisposeScope();
+                model.call(x);
+            }
+            for (int i = 0; i < Math.Max(1, warmup); i++)
+                Infer();
+            clock.Restart();
+            for (int i = 0; i < steps; i++)
+                Infer();
+            inferImgS = steps * batchSize / clock.Elapsed.TotalSeconds;
+        }
+
+        progress?.Report("2048x2048 float32 matmul");
+        double sgemm = MatmulGflops();
+        double trainGflops = 6.0 * macs * trainImgS / 1e9;
+        return new BenchmarkResult(info.Name, batchSize, size, threads, "fp32", trainImgS, inferImgS, sgemm, trainGflops,
+            trainGflops / sgemm, PeakRss(), rssFirst == 0 ? 0 : 100 * (rssLast - rssFirst) / rssFirst);
+    }
+
+    /// <summary>libtorch's float32 2048x2048 matrix product, in GFLOP/s (2 n^3 per product).</summary>
+    public static double MatmulGflops(int n = 2048, int repeats = 10)
+    {
+        using var a = rand(n, n);
+        using var b = rand(n, n);
+        a.matmul(b).Dispose();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++)
+            a.matmul(b).Dispose();
+        return repeats * 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9;
+    }
+
+    private static double Rss() => ReadStatusKb("VmRSS:") / 1024.0;
+
+    private static double PeakRss() => ReadStatusKb("VmHWM:") / 1024.0;
+
+    private static double ReadStatusKb(string key)
+    {
+        if (!File.Exists("/proc/self/status"))
+            return Environment.WorkingSet / 1024.0;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[key.Length..].Trim().Split(' ')[0]);
+    }
+}
