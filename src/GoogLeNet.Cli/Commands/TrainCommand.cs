@@ -25,11 +25,12 @@ public static class TrainCommand
         var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
         var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (else ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download)" };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/<model>-<timestamp>)" };
+        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing of the training loss, 0 <= EPS < 1 (0: the book's cross-entropy)", DefaultValueFactory = _ => 0 };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
 
         var command = new Command("train", "Train a model on Fashion-MNIST with the book's recipe (the defaults)")
         {
-            model, epochs, lr, batchSize, resize, seed, threads, device, trainLimit, testLimit, data, output, resume,
+            model, epochs, lr, batchSize, resize, seed, threads, device, trainLimit, testLimit, smoothing, data, output, resume,
         };
         command.SetAction(result =>
         {
@@ -39,6 +40,7 @@ public static class TrainCommand
                 BatchSize = result.GetValue(batchSize), Resize = result.GetValue(resize), Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads), Device = result.GetValue(device)!,
                 TrainLimit = result.GetValue(trainLimit), TestLimit = result.GetValue(testLimit),
+                LabelSmoothing = result.GetValue(smoothing),
             };
 
             // Options with defaults always have a result; only an explicit one was typed by the user.
@@ -55,7 +57,7 @@ public static class TrainCommand
                 checkpoint = Checkpoint.Read(run.CheckpointPath);
                 options = checkpoint.Metadata.Options;
                 // Only what does not change the result may differ on resume; more epochs extend the run.
-                var fixedOptions = new Option[] { model, lr, batchSize, resize, seed, device, trainLimit, testLimit };
+                var fixedOptions = new Option[] { model, lr, batchSize, resize, seed, device, trainLimit, testLimit, smoothing };
                 foreach (var option in fixedOptions.Where(Given))
                 {
                     if (option == model && string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))

@@ -16,6 +16,9 @@ public sealed record TrainOptions
     public int? TrainLimit { get; init; }
     public int? TestLimit { get; init; }
 
+    /// <summary>Label smoothing of the training loss (0: the book's plain cross-entropy).</summary>
+    public double LabelSmoothing { get; init; }
+
     /// <summary>Checks every value; the message names the option as the command line spells it.</summary>
     /// <exception cref="UserInputException">A value is out of range.</exception>
     public TrainOptions Validate()
@@ -33,6 +36,7 @@ public sealed record TrainOptions
         Require(Threads <= 1024, $"--threads {Threads} is more than 1024");
         Require(TrainLimit is null or >= 1, $"--train-limit must be at least 1, got {TrainLimit}");
         Require(TestLimit is null or >= 1, $"--test-limit must be at least 1, got {TestLimit}");
+        Require(LabelSmoothing is >= 0 and < 1, $"--label-smoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
         // Activations of the chapter's network take about 12 MB per 96x96 training image (forward and
         // backward, float32); refuse what cannot fit rather than let the allocator fail half-way.

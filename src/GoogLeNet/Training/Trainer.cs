@@ -24,12 +24,12 @@ public static class Trainer
     /// <summary>Plot points per epoch for the training curves, as in the book.</summary>
     public const int PointsPerEpoch = 5;
 
-    /// <param name="loss">The training loss (default: mean cross-entropy, the book's); evaluation always uses plain cross-entropy.</param>
+    /// <param name="loss">Overrides the training loss that the options choose (<see cref="Losses.For"/>); evaluation always uses plain cross-entropy.</param>
     public static TrainingSummary Run(TrainOptions options, RunFolder run, ImageDataset train, ImageDataset test,
         ITrainingObserver observer, Checkpoint? resume = null, CancellationToken cancellationToken = default,
         Func<Tensor, Tensor, Tensor>? loss = null)
     {
-        loss ??= (logits, target) => nn.functional.cross_entropy(logits, target);
+        loss ??= Losses.For(options);
         options.Validate();
         set_num_threads(options.Threads);
         var device = options.Device == "cuda" ? CUDA : CPU;

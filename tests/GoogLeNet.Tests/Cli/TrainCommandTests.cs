@@ -95,6 +95,7 @@ public class TrainCommandTests
     [InlineData("--device", "cuda", "CUDA is not available")]
     [InlineData("--epochs", "ten", "Cannot parse argument 'ten' for option '--epochs'")]
     [InlineData("--model", "alexnet", "a 96x96 input does not fit alexnet")]
+    [InlineData("--label-smoothing", "1", "--label-smoothing must be at least 0 and below 1, got 1")]
     public void BadOptionsAreRefusedBeforeTraining(string option, string value, string message)
     {
         using var dir = new TempDirectory();
