@@ -54,25 +54,7 @@ public static class IdxFile
     /// <summary>The file's bytes, decompressed when it is gzip data.</summary>
     public static byte[] ReadDecompressed(string path)
     {
-        byte[] raw;
-        try
-        {
-            raw = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new DataFileException(path, "file not found", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new DataFileException(path, Directory.Exists(path) ? "is a directory, not a file" : "permission denied", e);
-        }
-        catch (IOException e)
-        {
-            throw new DataFileException(path, $"cannot be read: {e.Message}", e);
-        }
-        if (raw.Length == 0)
-            throw new DataFileException(path, "file is empty");
+        byte[] raw = UserFile.ReadAllBytes(path, (problem, inner) => new DataFileException(path, problem, inner));
 
         bool gzipMagic = raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b;
         if (!gzipMagic)

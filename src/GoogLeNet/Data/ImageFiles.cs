@@ -19,25 +19,8 @@ public static class ImageFiles
     /// <exception cref="DataFileException">The file is missing, empty or not a picture.</exception>
     public static GreyImage ReadGrey(string path, bool invert = false)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new DataFileException(path, "file not found", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new DataFileException(path, Directory.Exists(path) ? "is a directory, not an image" : "permission denied", e);
-        }
-        catch (IOException e)
-        {
-            throw new DataFileException(path, $"cannot be read: {e.Message}", e);
-        }
-        if (bytes.Length == 0)
-            throw new DataFileException(path, "file is empty");
+        byte[] bytes = UserFile.ReadAllBytes(path, (problem, inner) => new DataFileException(path, problem, inner),
+            isDirectory: "is a directory, not an image");
 
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)

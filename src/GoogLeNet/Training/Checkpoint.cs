@@ -61,27 +61,8 @@ public sealed class Checkpoint
     /// <exception cref="CheckpointException">The file is missing, not a checkpoint, truncated or corrupt.</exception>
     public static Checkpoint Read(string path)
     {
-        if (Directory.Exists(path))
-            throw new CheckpointException(path, "is a directory, not a checkpoint file (did you mean its checkpoint.bin?)");
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new CheckpointException(path, "checkpoint not found", e);
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            throw new CheckpointException(path, "checkpoint not found", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CheckpointException(path, $"cannot be read: {e.Message}", e);
-        }
-        if (bytes.Length == 0)
-            throw new CheckpointException(path, "file is empty, expected a GoogLeNet.NET checkpoint");
+        byte[] bytes = UserFile.ReadAllBytes(path, (problem, inner) => new CheckpointException(path, problem, inner),
+            notFound: "checkpoint not found", isDirectory: "is a directory, not a checkpoint file (did you mean its checkpoint.bin?)");
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new CheckpointException(path, "not a GoogLeNet.NET checkpoint (unknown file header)");
         if (bytes.Length < Magic.Length + 8 + 32

@@ -1,0 +1,35 @@
+namespace GoogLeNet;
+
+/// <summary>Reads a file the user named, turning each way that can fail into one line naming the problem.</summary>
+internal static class UserFile
+{
+    /// <param name="fail">Builds the exception to throw from the problem (without the path) and its cause.</param>
+    /// <param name="notFound">The problem when nothing is at the path.</param>
+    /// <param name="isDirectory">The problem when the path is a folder.</param>
+    public static byte[] ReadAllBytes(string path, Func<string, Exception?, Exception> fail,
+        string notFound = "file not found", string isDirectory = "is a directory, not a file")
+    {
+        if (Directory.Exists(path))
+            throw fail(isDirectory, null);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw fail(notFound, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw fail("permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw fail($"cannot be read: {e.Message}", e);
+        }
+        if (bytes.Length == 0)
+            throw fail("file is empty", null);
+        return bytes;
+    }
+}
