@@ -10,6 +10,7 @@ public static class Program
     {
         var root = new RootCommand("GoogLeNet.NET: the GoogLeNet / Inception family of image classifiers, on TorchSharp.")
         {
+            ModelsCommand.Create(),
             SummaryCommand.Create(),
             TrainCommand.Create(),
             EvaluateCommand.Create(),

@@ -19,6 +19,8 @@ public static class ModelRegistry
             DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k)),
         new("googlenet-bn", "The chapter's GoogLeNet with batch normalisation after every convolution (Ioffe & Szegedy 2015)",
             DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k, batchNorm: true)),
+        new("inception-v3", "Inception-v3 ideas at this scale: factorised convolutions, grid-size reduction blocks, batch norm (Szegedy et al. 2016)",
+            DefaultSize: 96, DefaultChannels: 1, (c, k) => new InceptionV3(c, k)),
         new("googlenet-original", "GoogLeNet as in Szegedy et al. 2014: LRN, ceil-mode pools, dropout 0.4, two auxiliary classifiers",
             DefaultSize: 224, DefaultChannels: 3, (c, k) => new OriginalGoogLeNet(c, k), ReferenceClasses: 1000),
         new("alexnet", "AlexNet as the book defines it (5 convolutions, 3 fully connected layers sized for 224x224)",

@@ -56,4 +56,18 @@ public class AnalysisCommandTests
         Assert.Contains("accepts nothing above 224", result.Stdout);
         Assert.DoesNotContain("   at ", result.Stdout + result.Stderr);
     }
+
+    [Fact]
+    public void ModelsJsonListsEveryRegisteredModel()
+    {
+        var result = CliRunner.Run("models", "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var names = doc.RootElement.EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToList();
+        Assert.Equal(GoogLeNet.Models.ModelRegistry.Names, names);
+        var googlenet = doc.RootElement.EnumerateArray().First();
+        Assert.Equal(5_977_530, googlenet.GetProperty("params").GetInt64());
+        Assert.Equal(276_066_304, googlenet.GetProperty("macs").GetInt64());
+        Assert.False(string.IsNullOrWhiteSpace(googlenet.GetProperty("description").GetString()));
+    }
 }
