@@ -21,6 +21,8 @@ public static class ModelRegistry
             DefaultSize: 96, DefaultChannels: 1, (c, k) => new ChapterGoogLeNet(c, k, batchNorm: true)),
         new("inception-v3", "Inception-v3 ideas at this scale: factorised convolutions, grid-size reduction blocks, batch norm (Szegedy et al. 2016)",
             DefaultSize: 96, DefaultChannels: 1, (c, k) => new InceptionV3(c, k)),
+        new("inception-resnet", "Inception-ResNet at this scale: residual Inception blocks with scaled, projected sums, reduction blocks, batch norm (Szegedy et al. 2017)",
+            DefaultSize: 96, DefaultChannels: 1, (c, k) => new InceptionResNet(c, k)),
         new("googlenet-original", "GoogLeNet as in Szegedy et al. 2014: LRN, ceil-mode pools, dropout 0.4, two auxiliary classifiers",
             DefaultSize: 224, DefaultChannels: 3, (c, k) => new OriginalGoogLeNet(c, k), ReferenceClasses: 1000),
         new("alexnet", "AlexNet as the book defines it (5 convolutions, 3 fully connected layers sized for 224x224)",

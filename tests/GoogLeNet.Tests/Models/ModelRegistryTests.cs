@@ -11,6 +11,7 @@ public class ModelRegistryTests
         ["googlenet"] = 5_977_530,
         ["googlenet-bn"] = 5_984_810, // convolutions lose 7,280 biases and gain 2 x 7,280 norm parameters
         ["inception-v3"] = 10_512_458,
+        ["inception-resnet"] = 11_398_666,
         ["googlenet-original"] = 10_334_030, // 3 channels, 10 classes, auxiliary heads included
         ["alexnet"] = 46_764_746, // the book's figures (1 channel, 10 classes, 224x224)
         ["vgg11"] = 128_806_154,

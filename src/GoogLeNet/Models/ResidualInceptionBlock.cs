@@ -1,0 +1,33 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GoogLeNet.Models;
+
+/// <summary>
+/// An Inception-ResNet block (Szegedy et al. 2017, Figures 16-19 for v1): parallel branches, their
+/// concatenation projected back to the input's channels by a linear 1x1 convolution (no ReLU), scaled and
+/// added to the input, then ReLU. The scaling (0.1-0.3, section 3.3) keeps the sum stable early in training.
+/// </summary>
+public sealed class ResidualInceptionBlock : Module<Tensor, Tensor>
+{
+    private readonly ConcatBranches branches;
+    private readonly Conv2d project;
+    private readonly double _scale;
+
+    public ResidualInceptionBlock(ConcatBranches branches, int channels, double scale) : base(nameof(ResidualInceptionBlock))
+    {
+        this.branches = branches;
+        project = Conv2d(branches.OutChannels, channels, 1); // linear: bias, no norm, no ReLU
+        _scale = scale;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var mixed = branches.call(x);
+        using var up = project.call(mixed);
+        using var sum = up.mul(_scale).add_(x); // out * scale + x
+        return functional.relu(sum);
+    }
+}
