@@ -18,6 +18,7 @@ public static class Program
             ParamsCommand.Create(),
             MinSizeCommand.Create(),
             BenchCommand.Create(),
+            CompareCommand.Create(),
         };
 
         // Spectre.Console assumes 80 columns when output is not a terminal; tables are wider than that.

@@ -24,6 +24,24 @@ public static class Plots
         Save(plot, path, 720, 420);
     }
 
+    /// <summary>Test accuracy per epoch, one line per compared model.</summary>
+    public static void WriteComparison(string path, IReadOnlyList<(string Label, IReadOnlyList<double> TestAcc)> lines, string title)
+    {
+        var plot = new Plot();
+        foreach (var (label, acc) in lines.Where(l => l.TestAcc.Count > 0))
+        {
+            var line = plot.Add.ScatterLine(Enumerable.Range(1, acc.Count).Select(e => (double)e).ToArray(), acc.ToArray());
+            line.LegendText = label;
+            line.LineWidth = 2;
+            line.MarkerSize = 6;
+        }
+        plot.Title(title);
+        plot.XLabel("epoch");
+        plot.YLabel("test accuracy");
+        plot.ShowLegend(Edge.Right);
+        Save(plot, path, 760, 420);
+    }
+
     /// <summary>The confusion matrix as a heat map, true classes down, predicted classes across.</summary>
     public static void WriteConfusion(string path, long[][] confusion, IReadOnlyList<string> labels, string title)
     {
