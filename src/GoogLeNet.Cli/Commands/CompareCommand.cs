@@ -51,16 +51,14 @@ public static class CompareCommand
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
             Console.WriteLine($"comparing {string.Join(", ", entries.Select(e => e.Label))}: {options.Epochs} epochs each on {train.Count:N0} images at {options.Resize}x{options.Resize}; output in {directory}");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var ctrlC = new CtrlC();
             try
             {
                 var rows = Comparison.Run(entries, options, directory, train, test, (entry, run) =>
                 {
                     Console.WriteLine($"-- {entry.Label}");
                     return new TrainingConsole(run, entry.Label, null);
-                }, cancel.Token);
+                }, ctrlC.Token);
                 File.WriteAllText(Path.Combine(directory, "compare.md"), Comparison.Markdown(rows, options, train.Count, test.Count));
                 File.WriteAllText(Path.Combine(directory, "compare.json"), Comparison.Json(rows));
                 Plots.WriteComparison(Path.Combine(directory, "compare.png"), rows.Select(r => (r.Label, r.TestAccPerEpoch)).ToList(),
@@ -73,10 +71,6 @@ public static class CompareCommand
             {
                 Console.Error.WriteLine($"googlenet: interrupted; finished models keep their run folders in {directory}");
                 return ExitCodes.Interrupted;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
         });
         return command;

@@ -95,13 +95,7 @@ public static class TrainCommand
                 ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, lr {options.Lr}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
                 : $"resuming {options.Model} in {run.Directory} after epoch {checkpoint.Metadata.Epoch} of {options.Epochs}");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true; // finish the current step, keep the last checkpoint, exit cleanly
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
+            using var ctrlC = new CtrlC();
             try
             {
                 TrainingSummary summary;
@@ -109,11 +103,11 @@ public static class TrainCommand
                 {
                     summary = AnsiConsole.Progress()
                         .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                        .Start(ctx => Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, ctx), checkpoint, cancel.Token));
+                        .Start(ctx => Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, ctx), checkpoint, ctrlC.Token));
                 }
                 else
                 {
-                    summary = Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, null), checkpoint, cancel.Token);
+                    summary = Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, null), checkpoint, ctrlC.Token);
                 }
                 Console.WriteLine($"loss {summary.TrainLoss:F3}, train acc {summary.TrainAcc:F3}, test acc {summary.TestAcc:F3}");
                 Console.WriteLine($"{summary.ExamplesPerSec:F1} examples/sec on {options.Device}");
@@ -124,10 +118,6 @@ public static class TrainCommand
             {
                 Console.Error.WriteLine($"googlenet: interrupted; the last completed epoch is kept. Resume with: googlenet train --resume {run.Directory}");
                 return ExitCodes.Interrupted;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
         });
         return command;
