@@ -4,6 +4,8 @@ namespace GoogLeNet.Cli;
 public static class ExitCodes
 {
     public const int Success = 0;
+    /// <summary>The machine failed the run: a full disk, an unwritable file, memory exhausted.</summary>
+    public const int Failure = 1;
     /// <summary>Bad input the user can fix: an option, a data file, a checkpoint.</summary>
     public const int Usage = 2;
     /// <summary>Training stopped because the loss stopped being finite.</summary>

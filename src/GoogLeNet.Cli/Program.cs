@@ -45,5 +45,12 @@ public static class Program
             Console.Error.WriteLine($"googlenet: error: {e.Message}");
             return e.ExitCode;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
+        {
+            // The machine, not the input: a full disk, a folder that became unwritable, memory exhausted.
+            // Checkpoints are written atomically, so the last complete one is still in place.
+            Console.Error.WriteLine($"googlenet: error: {e.Message.Split('\n')[0]}");
+            return ExitCodes.Failure;
+        }
     }
 }

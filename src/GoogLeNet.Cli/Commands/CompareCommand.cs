@@ -45,10 +45,11 @@ public static class CompareCommand
             foreach (var entry in entries)
                 (options with { Model = entry.Model, LabelSmoothing = entry.LabelSmoothing ?? options.LabelSmoothing }).Validate();
 
-            string directory = Path.GetFullPath(result.GetValue(output) ?? Path.Combine("runs", $"compare-{DateTime.Now:yyyyMMdd-HHmmss}"));
-            Directory.CreateDirectory(directory);
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
+            string shown = result.GetValue(output) ?? Path.Combine("runs", $"compare-{DateTime.Now:yyyyMMdd-HHmmss}");
+            string directory = Path.GetFullPath(shown);
+            RunFolder.PrepareOutput(directory, shown);
             Console.WriteLine($"comparing {string.Join(", ", entries.Select(e => e.Label))}: {options.Epochs} epochs each on {train.Count:N0} images at {options.Resize}x{options.Resize}; output in {directory}");
 
             using var ctrlC = new CtrlC();

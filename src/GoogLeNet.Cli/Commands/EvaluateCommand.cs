@@ -27,16 +27,11 @@ public static class EvaluateCommand
         command.SetAction(result =>
         {
             int? limit = result.GetValue(testLimit);
-            if (limit is < 1)
-                throw new UserInputException($"--test-limit must be at least 1, got {limit}");
-            int batch = result.GetValue(batchSize);
-            if (batch < 1)
-                throw new UserInputException($"--batch-size must be at least 1, got {batch}");
-            int threadCount = result.GetValue(threads);
-            if (threadCount < 1)
-                throw new UserInputException($"--threads must be at least 1, got {threadCount}");
-
-            var checkpoint = ReadCheckpoint(result.GetValue(checkpointPath)!);
+            if (limit is { } l)
+                OptionLimits.InRange(l, "--test-limit", 1, int.MaxValue);
+            int threadCount = OptionLimits.Threads(result.GetValue(threads));
+            var checkpoint = ReadCheckpoint(result.GetValue(checkpointPath)!).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
+            int batch = OptionLimits.Batch(result.GetValue(batchSize), checkpoint.Metadata.ImageSize, training: false);
             set_num_threads(threadCount);
             using var model = checkpoint.CreateModel();
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));

@@ -18,8 +18,7 @@ public static class ParamsCommand
         command.SetAction(result =>
         {
             int s = result.GetValue(size);
-            if (s < 1)
-                throw new UserInputException($"--size must be a positive number of pixels, got {s}");
+            OptionLimits.Side(s, "--size");
             var infos = result.GetValue(models) is { } list
                 ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ModelRegistry.Get).ToList()
                 : ModelRegistry.All.ToList();

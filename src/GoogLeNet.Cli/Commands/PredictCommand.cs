@@ -20,10 +20,9 @@ public static class PredictCommand
         var command = new Command("predict", "Classify images with a trained checkpoint") { checkpointPath, images, top, invert, json };
         command.SetAction(result =>
         {
-            int k = result.GetValue(top);
-            if (k < 1)
-                throw new UserInputException($"--top must be at least 1, got {k}");
-            var checkpoint = EvaluateCommand.ReadCheckpoint(result.GetValue(checkpointPath)!);
+            int k = OptionLimits.InRange(result.GetValue(top), "--top", 1, int.MaxValue);
+            var checkpoint = EvaluateCommand.ReadCheckpoint(result.GetValue(checkpointPath)!)
+                .RequireFits(1, FashionMnist.ClassNames.Count, "predict (grey pictures, Fashion-MNIST's classes)");
             using var model = checkpoint.CreateModel();
             var predictor = new Predictor(model, checkpoint.Metadata.ImageSize, FashionMnist.ClassNames);
 

@@ -26,10 +26,8 @@ public static class SummaryCommand
             var info = ModelRegistry.Get(result.GetValue(model)!);
             int c = result.GetValue(channels) ?? info.DefaultChannels;
             int s = result.GetValue(size) ?? info.DefaultSize;
-            if (c < 1)
-                throw new UserInputException($"--channels must be at least 1, got {c}");
-            if (s < 1)
-                throw new UserInputException($"--size must be a positive number of pixels, got {s}");
+            OptionLimits.InRange(c, "--channels", 1, 4096);
+            OptionLimits.Side(s, "--size");
             using var network = info.Create(c, 10);
             var summary = ModelSummary.Of(info.Name, network, s, c);
             if (result.GetValue(json))

@@ -46,7 +46,7 @@ public static class TrainCommand
             // Options with defaults always have a result; only an explicit one was typed by the user.
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
 
-            RunFolder run;
+            RunFolder? run = null;
             Checkpoint? checkpoint = null;
             TrainOptions options;
             if (result.GetValue(resume) is { } resumeDir)
@@ -81,15 +81,18 @@ public static class TrainCommand
                 // Refuse a size the model cannot take before anything is written.
                 using (var probe = Models.ModelRegistry.Get(options.Model).Create(1, 10))
                     Analysis.ModelSummary.Of(options.Model, probe, options.Resize, 1);
-                run = RunFolder.Create(result.GetValue(output) ?? Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
             }
             if (options.Device == "cuda" && !cuda.is_available())
                 throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
 
+            // The data is checked before the run folder is made: a bad data file leaves nothing behind.
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
-            if (checkpoint is null)
+            if (run is null)
+            {
+                run = RunFolder.Create(result.GetValue(output) ?? Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
                 run.WriteConfig(options, dataDir);
+            }
 
             Console.WriteLine(checkpoint is null
                 ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, lr {options.Lr}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"

@@ -18,8 +18,11 @@ public static class Benchmark
     public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int warmup = 3,
         IProgress<string>? progress = null)
     {
-        if (batchSize < 1 || size < 1 || steps < 1 || threads < 1 || warmup < 0)
-            throw new UserInputException("--batch-size, --size, --steps and --threads must be at least 1");
+        OptionLimits.Side(size, "--size");
+        OptionLimits.Batch(batchSize, size, training: true);
+        OptionLimits.InRange(steps, "--steps", 1, 100_000);
+        OptionLimits.Threads(threads);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmup);
         set_num_threads(threads);
         var info = ModelRegistry.Get(modelName);
         manual_seed(0);

@@ -54,7 +54,19 @@ public sealed class Checkpoint
         });
         byte[] hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
         body.Write(hash);
-        AtomicFile.Write(path, s => body.WriteTo(s));
+        try
+        {
+            AtomicFile.Write(path, s =>
+            {
+                FaultInjection.KillDuringCheckpointWrite(metadata.Epoch, s, body);
+                body.WriteTo(s);
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string kept = File.Exists(path) ? "the previous checkpoint is intact" : "no earlier checkpoint exists";
+            throw new UserInputException($"{path}: the checkpoint of epoch {metadata.Epoch} could not be written ({e.Message}); {kept}", 1, e);
+        }
     }
 
     /// <summary>Reads and verifies a checkpoint.</summary>
@@ -87,6 +99,19 @@ public sealed class Checkpoint
         var model = info.Create(Metadata.InChannels, Metadata.NumClasses);
         LoadInto(model);
         return model;
+    }
+
+    /// <summary>
+    /// Refuses a checkpoint whose network was built for other inputs or classes than <paramref name="use"/>
+    /// supplies, naming both, before any weights are loaded.
+    /// </summary>
+    /// <exception cref="CheckpointException">The input channels or the number of classes differ.</exception>
+    public Checkpoint RequireFits(int inChannels, int numClasses, string use)
+    {
+        if (Metadata.InChannels != inChannels || Metadata.NumClasses != numClasses)
+            throw new CheckpointException(Path,
+                $"is a {Metadata.Model} for {Metadata.InChannels}-channel images and {Metadata.NumClasses} classes; {use} needs {inChannels} channel{(inChannels == 1 ? "" : "s")} and {numClasses} classes");
+        return this;
     }
 
     /// <summary>Loads the weights into an existing model, which must have the same architecture.</summary>

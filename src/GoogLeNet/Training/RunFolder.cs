@@ -30,18 +30,49 @@ public sealed class RunFolder
             throw new UserInputException($"{directory}: --out names a file, not a folder");
         if (File.Exists(run.CheckpointPath))
             throw new UserInputException($"{directory}: already holds a training run; continue it with --resume {directory} or choose another --out");
+        PrepareOutput(run.Directory, directory);
+        return run;
+    }
+
+    /// <summary>
+    /// Creates <paramref name="fullPath"/> if needed and proves it writable by writing and deleting a file,
+    /// so that an unwritable output folder is refused before any work starts.
+    /// </summary>
+    /// <param name="shown">The folder as the user typed it, for the message.</param>
+    public static void PrepareOutput(string fullPath, string shown)
+    {
         try
         {
-            System.IO.Directory.CreateDirectory(run.Directory);
-            string probe = Path.Combine(run.Directory, $".write-test-{Environment.ProcessId}");
+            System.IO.Directory.CreateDirectory(fullPath);
+            string probe = Path.Combine(fullPath, $".write-test-{Environment.ProcessId}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserInputException($"{directory}: output folder is not writable ({e.Message})", 2, e);
+            throw new UserInputException($"{shown}: output folder is not writable ({e.Message})", 2, e);
         }
-        return run;
+    }
+
+    /// <summary>
+    /// Takes the folder for one training process (an advisory lock on <c>run.lock</c>, released by the
+    /// kernel if the process dies) and removes temporary files a killed process left half-written.
+    /// </summary>
+    /// <exception cref="UserInputException">Another process is training in this folder.</exception>
+    public IDisposable Lock()
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(Path.Combine(Directory, "run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(Path.Combine(Directory, "run.lock")))
+        {
+            throw new UserInputException($"{Directory}: another googlenet process is training in this folder", 2, e);
+        }
+        foreach (var temp in System.IO.Directory.EnumerateFiles(Directory, "*.tmp"))
+            File.Delete(temp);
+        return stream;
     }
 
     /// <summary>Opens an existing run for --resume.</summary>

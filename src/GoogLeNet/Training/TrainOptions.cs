@@ -24,24 +24,16 @@ public sealed record TrainOptions
     public TrainOptions Validate()
     {
         ModelRegistry.Get(Model);
-        Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}");
-        Require(Epochs <= 100_000, $"--epochs {Epochs} is more than 100,000");
+        OptionLimits.InRange(Epochs, "--epochs", 1, 100_000);
         Require(double.IsFinite(Lr) && Lr > 0, $"--lr must be a positive number, got {Lr}");
         Require(Lr <= 1000, $"--lr {Lr} is more than 1000");
-        Require(BatchSize >= 1, $"--batch-size must be at least 1, got {BatchSize}");
-        Require(BatchSize <= 65_536, $"--batch-size {BatchSize} is more than 65,536");
-        Require(Resize >= 1, $"--resize must be a positive number of pixels, got {Resize}");
-        Require(Resize <= 1024, $"--resize {Resize} is more than 1024 pixels");
-        Require(Threads >= 1, $"--threads must be at least 1, got {Threads}");
-        Require(Threads <= 1024, $"--threads {Threads} is more than 1024");
+        OptionLimits.Side(Resize, "--resize");
+        OptionLimits.Threads(Threads);
         Require(TrainLimit is null or >= 1, $"--train-limit must be at least 1, got {TrainLimit}");
         Require(TestLimit is null or >= 1, $"--test-limit must be at least 1, got {TestLimit}");
         Require(LabelSmoothing is >= 0 and < 1, $"--label-smoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
-        // Activations of the chapter's network take about 12 MB per 96x96 training image (forward and
-        // backward, float32); refuse what cannot fit rather than let the allocator fail half-way.
-        double gib = BatchSize * 12e6 * Math.Pow(Resize / 96.0, 2) / (1 << 30);
-        Require(gib < 200, $"--batch-size {BatchSize} at --resize {Resize} needs about {gib:N0} GiB of memory; use a smaller batch");
+        OptionLimits.Batch(BatchSize, Resize, training: true);
         return this;
     }
 

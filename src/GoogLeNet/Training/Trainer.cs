@@ -31,6 +31,7 @@ public static class Trainer
     {
         loss ??= Losses.For(options);
         options.Validate();
+        using var folderLock = run.Lock();
         set_num_threads(options.Threads);
         var device = options.Device == "cuda" ? CUDA : CPU;
         var info = ModelRegistry.Get(options.Model);
@@ -49,6 +50,7 @@ public static class Trainer
         {
             if (!string.Equals(resume.Metadata.Model, info.Name, StringComparison.OrdinalIgnoreCase))
                 throw new CheckpointException(resume.Path, $"is a checkpoint of {resume.Metadata.Model}, not {info.Name}");
+            resume.RequireFits(1, train.NumClasses, "this training data");
             resume.LoadInto(model);
             resume.LoadOptimizer(optimizer);
             history.AddRange(resume.Metadata.History);

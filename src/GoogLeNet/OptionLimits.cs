@@ -1,0 +1,55 @@
+namespace GoogLeNet;
+
+/// <summary>
+/// The checks every verb applies to its numeric options, so that each gives the same one-line message for
+/// the same mistake, and a value too large for the machine is refused before it is tried.
+/// </summary>
+public static class OptionLimits
+{
+    public const int MaxSide = 1024;
+    public const int MaxBatch = 65_536;
+    public const int MaxThreads = 1024;
+
+    /// <summary>Memory per 96x96 image of the chapter's network: forward and backward, float32.</summary>
+    private const double TrainBytesPerImage = 12e6;
+
+    /// <summary>Memory per 96x96 image without gradients: only the live activations and the input.</summary>
+    private const double InferBytesPerImage = 3e6;
+
+    /// <exception cref="UserInputException">The value is below <paramref name="min"/> or above <paramref name="max"/>.</exception>
+    public static int InRange(int value, string option, int min, int max)
+    {
+        if (value < min)
+            throw new UserInputException($"{option} must be at least {min}, got {value}");
+        if (value > max)
+            throw new UserInputException($"{option} {value} is more than {max:N0}");
+        return value;
+    }
+
+    /// <summary>The side of a square input in pixels: 1 to <see cref="MaxSide"/>.</summary>
+    public static int Side(int value, string option)
+    {
+        if (value < 1)
+            throw new UserInputException($"{option} must be a positive number of pixels, got {value}");
+        if (value > MaxSide)
+            throw new UserInputException($"{option} {value} is more than {MaxSide} pixels");
+        return value;
+    }
+
+    public static int Threads(int value, string option = "--threads") => InRange(value, option, 1, MaxThreads);
+
+    /// <summary>
+    /// A batch size that the machine's memory can hold at this input size, estimated from the chapter's
+    /// network; refused with both figures when it cannot, rather than left for the kernel to kill.
+    /// </summary>
+    public static int Batch(int value, int side, bool training, string option = "--batch-size")
+    {
+        InRange(value, option, 1, MaxBatch);
+        double gib = value * (training ? TrainBytesPerImage : InferBytesPerImage) * Math.Pow(side / 96.0, 2) / (1 << 30);
+        double machineGib = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1 << 30);
+        if (gib >= 0.8 * machineGib)
+            throw new UserInputException(
+                $"{option} {value} at {side}x{side} needs about {gib:N1} GiB of memory and this machine has {machineGib:N1} GiB; use a smaller batch");
+        return value;
+    }
+}

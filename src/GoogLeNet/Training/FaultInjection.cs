@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace GoogLeNet.Training;
+
+/// <summary>
+/// Deliberate failures for the reliability tests, switched on by the environment variable
+/// <c>GOOGLENET_FAULT</c>. A kill at a random moment rarely lands inside the few milliseconds a checkpoint
+/// takes to write; this lands there every time, so the test of that case is deterministic.
+/// </summary>
+internal static class FaultInjection
+{
+    public const string Variable = "GOOGLENET_FAULT";
+
+    /// <summary>
+    /// With <c>GOOGLENET_FAULT=kill-in-checkpoint-write:EPOCH</c>, writes half of that epoch's checkpoint to
+    /// the temporary file, flushes it to disk and kills the process with SIGKILL.
+    /// </summary>
+    public static void KillDuringCheckpointWrite(int epoch, Stream target, MemoryStream checkpoint)
+    {
+        if (Environment.GetEnvironmentVariable(Variable) != $"kill-in-checkpoint-write:{epoch}")
+            return;
+        target.Write(checkpoint.GetBuffer().AsSpan(0, (int)checkpoint.Length / 2));
+        target.Flush();
+        if (target is FileStream file)
+            file.Flush(flushToDisk: true);
+        Process.GetCurrentProcess().Kill();
+        Thread.Sleep(Timeout.Infinite);
+    }
+}

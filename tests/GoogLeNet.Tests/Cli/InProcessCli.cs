@@ -1,0 +1,29 @@
+using GoogLeNet.Cli;
+
+namespace GoogLeNet.Tests.Cli;
+
+/// <summary>
+/// Runs the tool's <c>Main</c> inside the test process with captured output: for the many cases that end
+/// before any real work, where starting a process each time would make the suite slow.
+/// </summary>
+public static class InProcessCli
+{
+    public static CliRunner.Result Run(params string[] args)
+    {
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(error);
+        try
+        {
+            int code = Program.Main(args);
+            return new CliRunner.Result(code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+}
