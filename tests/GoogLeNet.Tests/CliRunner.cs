@@ -7,30 +7,57 @@ public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    /// <summary>A started tool process whose output is being collected.</summary>
+    public sealed class Running(Process process, Task<string> stdout, Task<string> stderr) : IDisposable
+    {
+        public Process Process { get; } = process;
+
+        /// <summary>Waits for the end (killing the process tree after <paramref name="timeout"/>).</summary>
+        public Result Wait(TimeSpan timeout)
+        {
+            if (!Process.WaitForExit(timeout))
+            {
+                Process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{Process.StartInfo.FileName} {string.Join(' ', Process.StartInfo.ArgumentList)} did not finish in {timeout}");
+            }
+            return new Result(Process.ExitCode, stdout.Result, stderr.Result);
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+                Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
+
+    /// <summary>The tool's path, for wrappers that start it themselves.</summary>
+    public static string ToolPath => Path.Combine(AppContext.BaseDirectory, "googlenet.dll");
+
     public static Result Run(params string[] args) => Run(TimeSpan.FromMinutes(5), null, args);
 
     public static Result Run(TimeSpan timeout, IDictionary<string, string>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        using var running = Start(environment, args);
+        return running.Wait(timeout);
+    }
+
+    /// <summary>Starts <c>dotnet googlenet.dll ARGS</c>, or <c>WRAPPER... dotnet googlenet.dll ARGS</c>.</summary>
+    public static Running Start(IDictionary<string, string>? environment, string[] args, string[]? wrapper = null)
+    {
+        string[] command = [.. wrapper ?? [], "dotnet", ToolPath, .. args];
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "googlenet.dll"));
-        foreach (var a in args)
+        foreach (var a in command[1..])
             start.ArgumentList.Add(a);
         if (environment is not null)
             foreach (var (k, v) in environment)
                 start.Environment[k] = v;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"googlenet {string.Join(' ', args)} did not finish in {timeout}");
-        }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        var process = Process.Start(start)!;
+        return new Running(process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
     }
 }

@@ -86,7 +86,8 @@ public static class TrainCommand
                 throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
 
             // The data is checked before the run folder is made: a bad data file leaves nothing behind.
-            string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
+            // A resumed run reads the data it was started with unless told otherwise.
+            string dataDir = DataSupport.FindOrFetch(result.GetValue(data) ?? run?.RecordedDataDirectory());
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
             if (run is null)
             {

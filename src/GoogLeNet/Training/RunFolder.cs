@@ -89,6 +89,22 @@ public sealed class RunFolder
     public void WriteConfig(TrainOptions options, string dataDirectory) =>
         AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(new { options, data = dataDirectory }, Json));
 
+    /// <summary>The data folder <c>config.json</c> records, when it is there and still exists.</summary>
+    public string? RecordedDataDirectory()
+    {
+        try
+        {
+            using var config = JsonDocument.Parse(File.ReadAllText(ConfigPath));
+            return config.RootElement.TryGetProperty("data", out var data) && data.GetString() is { } dir && System.IO.Directory.Exists(dir)
+                ? dir
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
     public void WriteMetrics(IEnumerable<MetricPoint> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv.Format(history));
 
     public void WriteSummary(TrainingSummary summary) => AtomicFile.WriteAllText(SummaryPath, JsonSerializer.Serialize(summary, Json));
