@@ -54,7 +54,7 @@ public static class TrainCommand
                 if (Given(output))
                     throw new UserInputException("--out and --resume cannot be combined: a resumed run stays in its folder");
                 run = RunFolder.Open(resumeDir);
-                checkpoint = Checkpoint.Read(run.CheckpointPath);
+                checkpoint = Checkpoint.Read(run.CheckpointPath).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
                 options = checkpoint.Metadata.Options;
                 // Only what does not change the result may differ on resume; more epochs extend the run.
                 var fixedOptions = new Option[] { model, lr, batchSize, resize, seed, device, trainLimit, testLimit, smoothing };

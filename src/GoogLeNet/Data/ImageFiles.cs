@@ -24,7 +24,9 @@ public static class ImageFiles
 
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)
-            ?? throw new DataFileException(path, "not an image in a format this tool reads (PNG, JPEG, GIF, BMP, WebP)");
+            ?? throw new DataFileException(path, FormatOf(bytes) is { } format
+                ? $"{format} data that is truncated or corrupt (its header cannot be read)"
+                : "not an image in a format this tool reads (PNG, JPEG, GIF, BMP, WebP)");
         var info = codec.Info;
         if (info.Width < 1 || info.Height < 1)
             throw new DataFileException(path, "image has no pixels");
@@ -32,7 +34,10 @@ public static class ImageFiles
         // Decode at full size into 8-bit RGBA whatever the source depth, then shrink very large pictures.
         using var full = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         var result = codec.GetPixels(full.Info, full.GetPixels());
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        // A cut-off file decodes partly (IncompleteInput); a guess on half a picture is not an answer.
+        if (result == SKCodecResult.IncompleteInput)
+            throw new DataFileException(path, $"{codec.EncodedFormat.ToString().ToUpperInvariant()} data is truncated (only part of the picture could be decoded)");
+        if (result != SKCodecResult.Success)
             throw new DataFileException(path, $"image cannot be decoded ({result})");
 
         double scale = Math.Min(1.0, (double)MaxSide / Math.Max(info.Width, info.Height));
@@ -63,4 +68,15 @@ public static class ImageFiles
             scaled?.Dispose();
         }
     }
+
+    /// <summary>The format a file's first bytes announce, for a clearer message when it cannot be decoded.</summary>
+    private static string? FormatOf(ReadOnlySpan<byte> bytes) => bytes switch
+    {
+        [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => "PNG",
+        [0xFF, 0xD8, 0xFF, ..] => "JPEG",
+        [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => "GIF",
+        [(byte)'B', (byte)'M', ..] => "BMP",
+        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "WebP",
+        _ => null,
+    };
 }

@@ -35,9 +35,13 @@ public static class ModelRegistry
 
     public static IEnumerable<string> Names => All.Select(m => m.Name);
 
+    /// <summary>The model of that name (case-insensitive), or null.</summary>
+    public static ModelInfo? Find(string name) =>
+        All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Finds a model by name (case-insensitive).</summary>
     /// <exception cref="UserInputException">No model has that name.</exception>
     public static ModelInfo Get(string name) =>
-        All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
+        Find(name)
         ?? throw new UserInputException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
 }

@@ -95,7 +95,8 @@ public sealed class Checkpoint
     /// <summary>Builds the registered model the checkpoint was saved from and loads its weights.</summary>
     public Classifier CreateModel()
     {
-        var info = ModelRegistry.Get(Metadata.Model);
+        var info = ModelRegistry.Find(Metadata.Model)
+            ?? throw new CheckpointException(Path, $"is a checkpoint of '{Metadata.Model}', a model this version does not have");
         var model = info.Create(Metadata.InChannels, Metadata.NumClasses);
         LoadInto(model);
         return model;

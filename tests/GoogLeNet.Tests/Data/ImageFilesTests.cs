@@ -1,0 +1,43 @@
+using GoogLeNet.Data;
+using SkiaSharp;
+
+namespace GoogLeNet.Tests.Data;
+
+/// <summary>Every kind of picture becomes the grey levels Fashion-MNIST would give it.</summary>
+public class ImageFilesTests
+{
+    [Fact]
+    public void SixteenBitChannelsKeepTheirLevels()
+    {
+        using var dir = new TempDirectory();
+        var image = ImageFiles.ReadGrey(Pictures.WriteSixteenBitPng(dir["deep.png"], 21, 13));
+        Assert.Equal((21, 13), (image.Width, image.Height));
+        Assert.Equal(0, image.Pixels[0]);
+        Assert.InRange(image.Pixels[10], 126, 129); // the ramp's middle, 32767/65535 of white
+        Assert.Equal(255, image.Pixels[20]);
+    }
+
+    [Fact]
+    public void ColourGreyAndAlphaGiveTheirLuma()
+    {
+        using var dir = new TempDirectory();
+        var grey = ImageFiles.ReadGrey(Pictures.WritePicture(dir["grey.png"], 4, 4, SKColorType.Gray8, new SKColor(200, 200, 200)));
+        Assert.All(grey.Pixels, p => Assert.Equal(200, p));
+        // ITU-R 601 weights: 0.299 R + 0.587 G + 0.114 B.
+        var red = ImageFiles.ReadGrey(Pictures.WritePicture(dir["red.png"], 4, 4, SKColorType.Rgba8888, SKColors.Red));
+        Assert.All(red.Pixels, p => Assert.Equal(76, p));
+        // Transparency fades towards Fashion-MNIST's black background.
+        var faint = ImageFiles.ReadGrey(Pictures.WritePicture(dir["faint.png"], 4, 4, SKColorType.Rgba8888, new SKColor(255, 255, 255, 100)));
+        Assert.All(faint.Pixels, p => Assert.Equal(100, p));
+        Assert.All(ImageFiles.ReadGrey(dir["faint.png"], invert: true).Pixels, p => Assert.Equal(155, p));
+    }
+
+    [Fact]
+    public void VeryLargePicturesAreScaledDownNotRefused()
+    {
+        using var dir = new TempDirectory();
+        var image = ImageFiles.ReadGrey(Pictures.WritePicture(dir["huge.png"], 6000, 4000, SKColorType.Gray8, SKColors.White));
+        Assert.Equal((ImageFiles.MaxSide, 1365), (image.Width, image.Height));
+        Assert.All(image.Pixels, p => Assert.Equal(255, p));
+    }
+}

@@ -1,0 +1,77 @@
+using SkiaSharp;
+
+namespace GoogLeNet.Tests.Data;
+
+/// <summary>Picture files of every kind predict must read, written for the tests.</summary>
+public static class Pictures
+{
+    /// <summary>
+    /// A 16-bit-per-channel RGB PNG, written by hand because Skia only encodes 8 bits: a horizontal ramp, so
+    /// that a decoder that misreads the depth gives other grey levels.
+    /// </summary>
+    public static string WriteSixteenBitPng(string path, int width, int height)
+    {
+        var raw = new MemoryStream();
+        for (int y = 0; y < height; y++)
+        {
+            raw.WriteByte(0); // filter: none
+            for (int x = 0; x < width; x++)
+                for (int channel = 0; channel < 3; channel++)
+                {
+                    int v = x * 65535 / (width - 1);
+                    raw.WriteByte((byte)(v >> 8));
+                    raw.WriteByte((byte)v);
+                }
+        }
+        var compressed = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            raw.WriteTo(zlib);
+
+        var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 16; // bit depth
+        header[9] = 2; // colour type: RGB
+        WriteChunk(png, "IHDR", header);
+        WriteChunk(png, "IDAT", compressed.ToArray());
+        WriteChunk(png, "IEND", []);
+        File.WriteAllBytes(path, png.ToArray());
+        return path;
+    }
+
+    private static void WriteChunk(Stream png, string type, byte[] data)
+    {
+        var buffer = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(buffer, data.Length);
+        png.Write(buffer);
+        byte[] typed = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
+        png.Write(typed);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(buffer, Crc32(typed));
+        png.Write(buffer);
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+        }
+        return ~crc;
+    }
+
+    public static string WritePicture(string path, int width, int height, SKColorType colorType, SKColor colour,
+        SKEncodedImageFormat format = SKEncodedImageFormat.Png)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, colorType, SKAlphaType.Unpremul));
+        bitmap.Erase(colour);
+        using var data = bitmap.Encode(format, 90) ?? throw new InvalidOperationException($"Skia cannot encode {colorType} as {format}");
+        File.WriteAllBytes(path, data.ToArray());
+        return path;
+    }
+}
