@@ -42,14 +42,16 @@ public static class OptionLimits
     /// A batch size that the machine's memory can hold at this input size, estimated from the chapter's
     /// network; refused with both figures when it cannot, rather than left for the kernel to kill.
     /// </summary>
-    public static int Batch(int value, int side, bool training, string option = "--batch-size")
+    /// <param name="slice">Examples whose activations are held at once (0: the whole batch), see --micro-batch.</param>
+    public static int Batch(int value, int side, bool training, string option = "--batch-size", int slice = 0)
     {
         InRange(value, option, 1, MaxBatch);
-        double gib = value * (training ? TrainBytesPerImage : InferBytesPerImage) * Math.Pow(side / 96.0, 2) / (1 << 30);
+        int held = slice is > 0 && slice < value ? slice : value;
+        double gib = held * (training ? TrainBytesPerImage : InferBytesPerImage) * Math.Pow(side / 96.0, 2) / (1 << 30);
         double machineGib = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1 << 30);
         if (gib >= 0.8 * machineGib)
             throw new UserInputException(
-                $"{option} {value} at {side}x{side} needs about {gib:N1} GiB of memory and this machine has {machineGib:N1} GiB; use a smaller batch");
+                $"{option} {value} at {side}x{side} needs about {gib:N1} GiB of memory and this machine has {machineGib:N1} GiB; use a smaller batch{(training ? " or --micro-batch" : "")}");
         return value;
     }
 }

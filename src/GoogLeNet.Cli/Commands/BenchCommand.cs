@@ -16,10 +16,11 @@ public static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed training steps and inference batches", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
         var precision = new Option<string>("--precision") { Description = "fp32 (bf16 is not implemented yet)", DefaultValueFactory = _ => "fp32" };
+        var microBatch = MicroBatchOption.Create();
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("bench", "Time training steps, inference batches and a float32 matmul on synthetic data")
         {
-            model, batchSize, size, steps, threads, precision, json,
+            model, batchSize, size, steps, threads, precision, microBatch, json,
         };
         command.SetAction(result =>
         {
@@ -28,14 +29,14 @@ public static class BenchCommand
             bool asJson = result.GetValue(json);
             var progress = new Progress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
             var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(steps),
-                result.GetValue(threads), progress: progress);
+                result.GetValue(threads), result.GetValue(microBatch), progress: progress);
             if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
                 return ExitCodes.Success;
             }
             var table = new Table().Border(TableBorder.Rounded)
-                .Title($"{r.Model}, batch {r.BatchSize}, {r.Size}x{r.Size}, {r.Threads} threads, {r.Precision}")
+                .Title($"{r.Model}, batch {r.BatchSize} in slices of {r.MicroBatch}, {r.Size}x{r.Size}, {r.Threads} threads, {r.Precision}")
                 .AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());
             table.AddRow("training", $"{r.TrainImgS:F1} img/s");
             table.AddRow("inference", $"{r.InferImgS:F1} img/s");

@@ -22,11 +22,12 @@ public static class CompareCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => defaults.BatchSize };
         var seed = new Option<int>("--seed") { Description = "Random seed, the same for every model", DefaultValueFactory = _ => defaults.Seed };
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => defaults.Threads };
+        var microBatch = MicroBatchOption.Create();
         var data = new Option<string?>("--data") { Description = "Folder with the Fashion-MNIST IDX files" };
         var output = new Option<string?>("--out") { Description = "Folder for compare.md/.json/.png and one run folder per model (default runs/compare-<timestamp>)" };
         var command = new Command("compare", "Train several models under the same budget and compare them")
         {
-            models, epochs, trainLimit, testLimit, resize, smoothing, lr, batchSize, seed, threads, data, output,
+            models, epochs, trainLimit, testLimit, resize, smoothing, lr, batchSize, seed, threads, microBatch, data, output,
         };
         command.SetAction(result =>
         {
@@ -41,9 +42,10 @@ public static class CompareCommand
                 Epochs = result.GetValue(epochs), TrainLimit = result.GetValue(trainLimit), TestLimit = result.GetValue(testLimit),
                 Resize = result.GetValue(resize), LabelSmoothing = result.GetValue(smoothing), Lr = result.GetValue(lr),
                 BatchSize = result.GetValue(batchSize), Seed = result.GetValue(seed), Threads = result.GetValue(threads),
+                MicroBatch = result.GetValue(microBatch),
             }.Validate();
             foreach (var entry in entries)
-                (options with { Model = entry.Model, LabelSmoothing = entry.LabelSmoothing ?? options.LabelSmoothing }).Validate();
+                SgdStep.Check((options with { Model = entry.Model, LabelSmoothing = entry.LabelSmoothing ?? options.LabelSmoothing }).Validate());
 
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);

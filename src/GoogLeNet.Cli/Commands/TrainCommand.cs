@@ -26,11 +26,12 @@ public static class TrainCommand
         var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (else ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download)" };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/<model>-<timestamp>)" };
         var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing of the training loss, 0 <= EPS < 1 (0: the book's cross-entropy)", DefaultValueFactory = _ => 0 };
+        var microBatch = MicroBatchOption.Create();
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
 
         var command = new Command("train", "Train a model on Fashion-MNIST with the book's recipe (the defaults)")
         {
-            model, epochs, lr, batchSize, resize, seed, threads, device, trainLimit, testLimit, smoothing, data, output, resume,
+            model, epochs, lr, batchSize, resize, seed, threads, device, trainLimit, testLimit, smoothing, microBatch, data, output, resume,
         };
         command.SetAction(result =>
         {
@@ -40,7 +41,7 @@ public static class TrainCommand
                 BatchSize = result.GetValue(batchSize), Resize = result.GetValue(resize), Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads), Device = result.GetValue(device)!,
                 TrainLimit = result.GetValue(trainLimit), TestLimit = result.GetValue(testLimit),
-                LabelSmoothing = result.GetValue(smoothing),
+                LabelSmoothing = result.GetValue(smoothing), MicroBatch = result.GetValue(microBatch),
             };
 
             // Options with defaults always have a result; only an explicit one was typed by the user.
@@ -56,7 +57,8 @@ public static class TrainCommand
                 run = RunFolder.Open(resumeDir);
                 checkpoint = Checkpoint.Read(run.CheckpointPath).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
                 options = checkpoint.Metadata.Options;
-                // Only what does not change the result may differ on resume; more epochs extend the run.
+                // Only what does not change the result may differ on resume (threads and micro-batches change
+                // only the order of floating-point additions); more epochs extend the run.
                 var fixedOptions = new Option[] { model, lr, batchSize, resize, seed, device, trainLimit, testLimit, smoothing };
                 foreach (var option in fixedOptions.Where(Given))
                 {
@@ -70,8 +72,10 @@ public static class TrainCommand
                 {
                     Epochs = Given(epochs) ? fromCommandLine.Epochs : options.Epochs,
                     Threads = Given(threads) ? fromCommandLine.Threads : options.Threads,
+                    MicroBatch = Given(microBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
                 };
                 options.Validate();
+                SgdStep.Check(options);
                 if (checkpoint.Metadata.Epoch >= options.Epochs)
                     throw new UserInputException($"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further");
             }
@@ -80,7 +84,10 @@ public static class TrainCommand
                 options = fromCommandLine.Validate();
                 // Refuse a size the model cannot take before anything is written.
                 using (var probe = Models.ModelRegistry.Get(options.Model).Create(1, 10))
+                {
                     Analysis.ModelSummary.Of(options.Model, probe, options.Resize, 1);
+                    SgdStep.Resolve(options.MicroBatch, options.BatchSize, probe, options.Model);
+                }
             }
             if (options.Device == "cuda" && !cuda.is_available())
                 throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");

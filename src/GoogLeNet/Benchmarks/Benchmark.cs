@@ -7,7 +7,8 @@ namespace GoogLeNet.Benchmarks;
 
 /// <summary>What <c>googlenet bench</c> measures; the JSON keys are shared with the PyTorch peer script.</summary>
 public sealed record BenchmarkResult(string Model, int BatchSize, int Size, int Threads, string Precision,
-    double TrainImgS, double InferImgS, double SgemmGflops, double TrainGflops, double Efficiency, double PeakRssMb, double RssGrowthPct);
+    double TrainImgS, double InferImgS, double SgemmGflops, double TrainGflops, double Efficiency, double PeakRssMb, double RssGrowthPct,
+    int MicroBatch);
 
 /// <summary>
 /// Times training steps (forward, loss, backward, SGD update) and inference batches on synthetic data,
@@ -15,11 +16,13 @@ public sealed record BenchmarkResult(string Model, int BatchSize, int Size, int 
 /// </summary>
 public static class Benchmark
 {
-    public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int warmup = 3,
+    /// <param name="microBatch">Slice size of each training step (0: the whole batch), as <c>train --micro-batch</c>.</param>
+    public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int microBatch = 0, int warmup = 3,
         IProgress<string>? progress = null)
     {
         OptionLimits.Side(size, "--size");
-        OptionLimits.Batch(batchSize, size, training: true);
+        OptionLimits.InRange(microBatch, "--micro-batch", 0, OptionLimits.MaxBatch);
+        OptionLimits.Batch(batchSize, size, training: true, slice: microBatch);
         OptionLimits.InRange(steps, "--steps", 1, 100_000);
         OptionLimits.Threads(threads);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
@@ -33,14 +36,11 @@ public static class Benchmark
         using var x = rand(batchSize, 1, size, size);
         using var y = randint(0, 10, [batchSize]);
 
-        void TrainStep()
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var (_, loss) = model.TrainingStep(x, y, (l, t) => nn.functional.cross_entropy(l, t));
-            loss.backward();
-            optimizer.step();
-        }
+        int slice = Training.SgdStep.Resolve(microBatch, batchSize, model, info.Name);
+        Func<Tensor, Tensor, Tensor> crossEntropy = (l, t) => nn.functional.cross_entropy(l, t);
+
+        // Exactly what a training step of `train` does, on a fixed batch.
+        void TrainStep() => Training.SgdStep.Run(model, optimizer, x, y, crossEntropy, slice);
 
         model.train();
         progress?.Report($"training: {warmup} warm-up steps, then {steps} timed");
@@ -79,7 +79,7 @@ public static class Benchmark
         double sgemm = MatmulGflops();
         double trainGflops = 6.0 * macs * trainImgS / 1e9;
         return new BenchmarkResult(info.Name, batchSize, size, threads, "fp32", trainImgS, inferImgS, sgemm, trainGflops,
-            trainGflops / sgemm, PeakRss(), rssFirst == 0 ? 0 : 100 * (rssLast - rssFirst) / rssFirst);
+            trainGflops / sgemm, PeakRss(), rssFirst == 0 ? 0 : 100 * (rssLast - rssFirst) / rssFirst, slice);
     }
 
     /// <summary>libtorch's float32 2048x2048 matrix product, in GFLOP/s (2 n^3 per product).</summary>

@@ -70,8 +70,12 @@ public sealed class RunFolder
         {
             throw new UserInputException($"{Directory}: another googlenet process is training in this folder", 2, e);
         }
+        // Only AtomicFile's own temporaries: NAME.PID.tmp.
         foreach (var temp in System.IO.Directory.EnumerateFiles(Directory, "*.tmp"))
-            File.Delete(temp);
+        {
+            if (System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(temp), @"^.+\.[0-9]+\.tmp$"))
+                File.Delete(temp);
+        }
         return stream;
     }
 

@@ -16,6 +16,12 @@ public sealed record TrainOptions
     public int? TrainLimit { get; init; }
     public int? TestLimit { get; init; }
 
+    /// <summary>
+    /// Largest slice of a batch whose gradient is computed at once (0: the whole batch). The step is the
+    /// whole batch's either way; see <see cref="SgdStep"/>.
+    /// </summary>
+    public int MicroBatch { get; init; }
+
     /// <summary>Label smoothing of the training loss (0: the book's plain cross-entropy).</summary>
     public double LabelSmoothing { get; init; }
 
@@ -33,7 +39,8 @@ public sealed record TrainOptions
         Require(TestLimit is null or >= 1, $"--test-limit must be at least 1, got {TestLimit}");
         Require(LabelSmoothing is >= 0 and < 1, $"--label-smoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
-        OptionLimits.Batch(BatchSize, Resize, training: true);
+        OptionLimits.InRange(MicroBatch, "--micro-batch", 0, OptionLimits.MaxBatch);
+        OptionLimits.Batch(BatchSize, Resize, training: true, slice: MicroBatch);
         return this;
     }
 

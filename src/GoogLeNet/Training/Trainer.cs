@@ -42,6 +42,7 @@ public static class Trainer
         Initialization.XavierUniform(model);
         model.to(device);
         using var optimizer = optim.SGD(model.parameters(), options.Lr);
+        int microBatch = SgdStep.Resolve(options.MicroBatch, options.BatchSize, model, info.Name);
         long parameters = model.parameters().Sum(p => p.numel());
 
         var history = new List<MetricPoint>();
@@ -83,14 +84,14 @@ public static class Trainer
                 steps.Start();
                 var x = x0.to(device);
                 var y = y0.to(device);
-                optimizer.zero_grad();
-                var (logits, batchLoss) = model.TrainingStep(x, y, loss);
-                float lossValue = batchLoss.item<float>();
-                if (!float.IsFinite(lossValue))
-                    throw Diverged(lossValue, epoch + 1, batch + 1, batches, options, run, epochs.Count);
-                batchLoss.backward();
-                optimizer.step();
-                long batchCorrect = logits.argmax(1).eq(y).sum().item<long>();
+                int step = batch + 1;
+                var stepResult = SgdStep.Run(model, optimizer, x, y, loss, microBatch, value =>
+                {
+                    if (!float.IsFinite(value))
+                        throw Diverged(value, epoch + 1, step, batches, options, run, epochs.Count);
+                });
+                float lossValue = stepResult.Loss;
+                long batchCorrect = stepResult.Correct;
                 steps.Stop();
 
                 int n = (int)y0.shape[0];

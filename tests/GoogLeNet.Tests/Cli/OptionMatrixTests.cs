@@ -40,6 +40,7 @@ public sealed class OptionMatrixTests : IDisposable
             Add(verb, "--test-limit", "--test-limit must be at least 1, got 0", "--test-limit must be at least 1, got -1", "99999999999", "Cannot parse argument '99999999999' for option '--test-limit'");
             Add(verb, "--label-smoothing", null, "--label-smoothing must be at least 0 and below 1, got -1", "5", "--label-smoothing must be at least 0 and below 1, got 5");
             Add(verb, "--seed", null, null, "99999999999", "Cannot parse argument '99999999999' for option '--seed'");
+            Add(verb, "--micro-batch", null, "--micro-batch must be at least 0, got -1", "1000000", "--micro-batch 1000000 is more than 65,536");
             // A batch within the hard limit that no memory of this size holds is refused, not tried.
             data.Add(verb, "--batch-size", "60000", "GiB of memory and this machine has");
         }
@@ -50,6 +51,7 @@ public sealed class OptionMatrixTests : IDisposable
         Add("bench", "--batch-size", "--batch-size must be at least 1, got 0", "--batch-size must be at least 1, got -1", "60000", "GiB of memory and this machine has");
         Add("bench", "--size", "--size must be a positive number of pixels, got 0", "--size must be a positive number of pixels, got -1", "100000", "--size 100000 is more than 1024 pixels");
         Add("bench", "--steps", "--steps must be at least 1, got 0", "--steps must be at least 1, got -1", "1000000", "--steps 1000000 is more than 100,000");
+        Add("bench", "--micro-batch", null, "--micro-batch must be at least 0, got -1", "1000000", "--micro-batch 1000000 is more than 65,536");
         Add("bench", "--threads", "--threads must be at least 1, got 0", "--threads must be at least 1, got -1", "100000", "--threads 100000 is more than 1,024");
         Add("summary", "--size", "--size must be a positive number of pixels, got 0", "--size must be a positive number of pixels, got -1", "100000", "--size 100000 is more than 1024 pixels");
         Add("summary", "--channels", "--channels must be at least 1, got 0", "--channels must be at least 1, got -1", "100000", "--channels 100000 is more than 4,096");
@@ -80,6 +82,9 @@ public sealed class OptionMatrixTests : IDisposable
         { ["train", "--device", "tpu"], "--device must be cpu or cuda, got 'tpu'" },
         { ["bench", "--precision", "fp8"], "--precision fp8 is not supported" },
         { ["evaluate"], "Option '--checkpoint' is required" },
+        { ["train", "--model", "googlenet-bn", "--micro-batch", "16"], "--micro-batch 16: googlenet-bn uses batch normalisation" },
+        { ["compare", "--models", "googlenet,inception-v3", "--micro-batch", "16"], "--micro-batch 16: inception-v3 uses batch normalisation" },
+        { ["bench", "--model", "inception-resnet", "--micro-batch", "16"], "--micro-batch 16: inception-resnet uses batch normalisation" },
         { ["predict", "--checkpoint", "x"], "Required argument missing for command: 'predict'" },
     };
 

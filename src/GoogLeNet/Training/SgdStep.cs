@@ -1,0 +1,69 @@
+using GoogLeNet.Models;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Training;
+
+/// <summary>What one training step reports: the batch's mean loss and how many it classified right.</summary>
+public readonly record struct StepResult(float Loss, long Correct);
+
+/// <summary>
+/// One optimiser step on a batch: forward, loss, backward, update. The batch's gradient may be computed in
+/// slices ("micro-batches") whose gradients add up to the whole batch's: each slice's mean loss is weighted
+/// by its share of the batch, so the sum of the slices' gradients is the gradient of the batch's mean loss
+/// and the update is the same step, up to the order of floating-point additions. Only for networks whose
+/// output for one example does not depend on the others in the batch (no batch normalisation). Slices
+/// hold the activations of fewer examples at once: the book's batch of 128 in half the memory (measured
+/// in BENCHMARKS.md, where they also turned out not to change the speed).
+/// </summary>
+public static class SgdStep
+{
+    /// <summary>True when each example's output depends only on that example (no batch statistics).</summary>
+    public static bool IsBatchIndependent(nn.Module model) =>
+        !model.modules().Any(m => m is BatchNorm1d or BatchNorm2d or BatchNorm3d);
+
+    /// <summary>The slice size to use: <paramref name="requested"/> (0: the whole batch), never more than the batch.</summary>
+    /// <exception cref="UserInputException">Slices were asked of a network with batch normalisation.</exception>
+    public static int Resolve(int requested, int batchSize, Classifier model, string modelName)
+    {
+        if (requested == 0 || requested >= batchSize)
+            return batchSize;
+        if (!IsBatchIndependent(model))
+            throw new UserInputException(
+                $"--micro-batch {requested}: {modelName} uses batch normalisation, whose statistics would change with the slice size; leave --micro-batch out");
+        return requested;
+    }
+
+    /// <summary>Checks the options' micro-batch against their model before any work starts.</summary>
+    /// <exception cref="UserInputException">See <see cref="Resolve"/>.</exception>
+    public static void Check(TrainOptions options)
+    {
+        var info = ModelRegistry.Get(options.Model);
+        using var model = info.Create(1, 10);
+        Resolve(options.MicroBatch, options.BatchSize, model, info.Name);
+    }
+
+    /// <param name="checkLoss">Called with each slice's loss before its backward pass (the divergence check).</param>
+    public static StepResult Run(Classifier model, OptimizerHelper optimizer, Tensor x, Tensor y, Func<Tensor, Tensor, Tensor> loss,
+        int microBatch, Action<float>? checkLoss = null)
+    {
+        optimizer.zero_grad();
+        long n = y.shape[0];
+        double lossSum = 0;
+        long correct = 0;
+        for (long start = 0; start < n; start += microBatch)
+        {
+            using var scope = NewDisposeScope();
+            long length = Math.Min(microBatch, n - start);
+            var (xs, ys) = length == n ? (x, y) : (x.narrow(0, start, length), y.narrow(0, start, length));
+            var (logits, sliceLoss) = model.TrainingStep(xs, ys, loss);
+            float value = sliceLoss.item<float>();
+            checkLoss?.Invoke(value);
+            (length == n ? sliceLoss : sliceLoss * ((double)length / n)).backward();
+            lossSum += (double)value * length;
+            correct += logits.argmax(1).eq(ys).sum().item<long>();
+        }
+        optimizer.step();
+        return new StepResult((float)(lossSum / n), correct);
+    }
+}

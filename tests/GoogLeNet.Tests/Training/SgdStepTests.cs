@@ -1,0 +1,68 @@
+using GoogLeNet.Models;
+using GoogLeNet.Training;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Tests.Training;
+
+public class SgdStepTests
+{
+    [Fact]
+    public void SlicedStepsGiveTheWholeBatchsGradientsAndUpdate()
+    {
+        manual_seed(3);
+        using var whole = new ChapterGoogLeNet();
+        Initialization.XavierUniform(whole);
+        using var sliced = new ChapterGoogLeNet();
+        sliced.load_state_dict(whole.state_dict());
+        using var x = rand(10, 1, 32, 32);
+        using var y = randint(0, 10, [10]);
+        Func<Tensor, Tensor, Tensor> loss = (l, t) => nn.functional.cross_entropy(l, t);
+        using var optA = optim.SGD(whole.parameters(), 0.1);
+        using var optB = optim.SGD(sliced.parameters(), 0.1);
+
+        using var firstBefore = whole.parameters().First().detach().clone();
+        var a = SgdStep.Run(whole, optA, x, y, loss, microBatch: 10);
+        var b = SgdStep.Run(sliced, optB, x, y, loss, microBatch: 4); // slices of 4, 4 and 2
+
+        Assert.Equal(a.Loss, b.Loss, 1e-5f);
+        Assert.Equal(a.Correct, b.Correct);
+        var paramsB = sliced.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        int compared = 0;
+        foreach (var (name, p) in whole.named_parameters())
+        {
+            var q = paramsB[name];
+            Assert.True(p.grad!.allclose(q.grad!, rtol: 1e-4, atol: 1e-6), $"gradient of {name} differs");
+            Assert.True(p.allclose(q, rtol: 1e-5, atol: 1e-7), $"{name} differs after the step");
+            compared++;
+        }
+        Assert.Equal(paramsB.Count, compared);
+        // Not vacuous: the step moved the weights.
+        Assert.False(whole.parameters().First().allclose(firstBefore));
+    }
+
+    [Fact]
+    public void OnlyNetworksWithoutBatchNormAreSliced()
+    {
+        using var plain = new ChapterGoogLeNet();
+        using var bn = new ChapterGoogLeNet(batchNorm: true);
+        Assert.True(SgdStep.IsBatchIndependent(plain));
+        Assert.False(SgdStep.IsBatchIndependent(bn));
+        Assert.Equal(128, SgdStep.Resolve(0, 128, plain, "googlenet"));
+        Assert.Equal(64, SgdStep.Resolve(64, 128, plain, "googlenet"));
+        Assert.Equal(128, SgdStep.Resolve(500, 128, plain, "googlenet"));
+        Assert.Equal(128, SgdStep.Resolve(0, 128, bn, "googlenet-bn"));
+        Assert.Equal(128, SgdStep.Resolve(128, 128, bn, "googlenet-bn"));
+        var e = Assert.Throws<UserInputException>(() => SgdStep.Resolve(16, 128, bn, "googlenet-bn"));
+        Assert.StartsWith("--micro-batch 16: googlenet-bn uses batch normalisation", e.Message);
+    }
+
+    [Fact]
+    public void SlicesLowerTheMemoryEstimate()
+    {
+        // A batch whose activations take more than this machine's memory (12 MB per 96x96 image).
+        int batch = (int)Math.Min(OptionLimits.MaxBatch, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 12e6 + 1);
+        var e = Assert.Throws<UserInputException>(() => new TrainOptions { BatchSize = batch }.Validate());
+        Assert.EndsWith("use a smaller batch or --micro-batch", e.Message);
+        new TrainOptions { BatchSize = batch, MicroBatch = 64 }.Validate();
+    }
+}
