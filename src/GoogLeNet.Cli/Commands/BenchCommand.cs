@@ -18,9 +18,12 @@ public static class BenchCommand
         var precision = new Option<string>("--precision") { Description = "fp32 (bf16 is not implemented yet)", DefaultValueFactory = _ => "fp32" };
         var microBatch = MicroBatchOption.Create();
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var layout = new Option<string>("--layout") { Description = "Memory order: nhwc (channels last, what train, evaluate and predict use) or nchw (libtorch's default)", DefaultValueFactory = _ => "nhwc" };
+        layout.AcceptOnlyFromAmong("nhwc", "nchw");
+        var profile = new Option<bool>("--profile") { Description = "Instead: where a training step's time goes, by kind of layer (each layer timed on its own)" };
         var command = new Command("bench", "Time training steps, inference batches and a float32 matmul on synthetic data")
         {
-            model, batchSize, size, steps, threads, precision, microBatch, json,
+            model, batchSize, size, steps, threads, precision, microBatch, layout, profile, json,
         };
         command.SetAction(result =>
         {
@@ -28,15 +31,17 @@ public static class BenchCommand
                 throw new UserInputException($"--precision {result.GetValue(precision)} is not supported yet; only fp32");
             bool asJson = result.GetValue(json);
             var progress = new Progress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
+            if (result.GetValue(profile))
+                return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads), asJson, progress);
             var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(steps),
-                result.GetValue(threads), result.GetValue(microBatch), progress: progress);
+                result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: result.GetValue(layout) == "nhwc");
             if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
                 return ExitCodes.Success;
             }
             var table = new Table().Border(TableBorder.Rounded)
-                .Title($"{r.Model}, batch {r.BatchSize} in slices of {r.MicroBatch}, {r.Size}x{r.Size}, {r.Threads} threads, {r.Precision}")
+                .Title($"{r.Model}, batch {r.BatchSize} in slices of {r.MicroBatch}, {r.Size}x{r.Size}, {r.Threads} threads, {r.Precision}, {r.Layout}")
                 .AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());
             table.AddRow("training", $"{r.TrainImgS:F1} img/s");
             table.AddRow("inference", $"{r.InferImgS:F1} img/s");
@@ -48,5 +53,24 @@ public static class BenchCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static int Profile(string model, int batchSize, int size, int threads, bool asJson, IProgress<string> progress)
+    {
+        var p = LayerProfile.Run(model, batchSize, size, threads, progress: progress);
+        if (asJson)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(p, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            return ExitCodes.Success;
+        }
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"{p.Model}: one training step of batch {p.BatchSize} at {p.Size}x{p.Size}, {p.Threads} threads: {p.StepMilliseconds:N0} ms")
+            .AddColumn("layers").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("ms per step").RightAligned())
+            .AddColumn(new TableColumn("share").RightAligned()).AddColumn(new TableColumn("GFLOP/s").RightAligned());
+        foreach (var row in p.Rows)
+            table.AddRow(Markup.Escape(row.Kind), row.Layers == 0 ? "" : row.Layers.ToString(), $"{row.Milliseconds:N0}", $"{row.Share:P0}",
+                row.Gflops is { } g ? $"{g:F0}" : "");
+        AnsiConsole.Write(table);
+        return ExitCodes.Success;
     }
 }

@@ -8,7 +8,7 @@ namespace GoogLeNet.Benchmarks;
 /// <summary>What <c>googlenet bench</c> measures; the JSON keys are shared with the PyTorch peer script.</summary>
 public sealed record BenchmarkResult(string Model, int BatchSize, int Size, int Threads, string Precision,
     double TrainImgS, double InferImgS, double SgemmGflops, double TrainGflops, double Efficiency, double PeakRssMb, double RssGrowthPct,
-    int MicroBatch);
+    int MicroBatch, string Layout);
 
 /// <summary>
 /// Times training steps (forward, loss, backward, SGD update) and inference batches on synthetic data,
@@ -17,8 +17,9 @@ public sealed record BenchmarkResult(string Model, int BatchSize, int Size, int 
 public static class Benchmark
 {
     /// <param name="microBatch">Slice size of each training step (0: the whole batch), as <c>train --micro-batch</c>.</param>
+    /// <param name="channelsLast">Run in channels-last memory order, as train, evaluate and predict do.</param>
     public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int microBatch = 0, int warmup = 3,
-        IProgress<string>? progress = null)
+        IProgress<string>? progress = null, bool channelsLast = true)
     {
         OptionLimits.Side(size, "--size");
         OptionLimits.InRange(microBatch, "--micro-batch", 0, OptionLimits.MaxBatch);
@@ -33,7 +34,10 @@ public static class Benchmark
         long macs = ModelSummary.Of(info.Name, model, size, 1).Macs;
         Initialization.XavierUniform(model);
         using var optimizer = optim.SGD(model.parameters(), 0.01);
-        using var x = rand(batchSize, 1, size, size);
+        if (channelsLast)
+            Runtime.ChannelsLast.Apply(model);
+        using var x0 = rand(batchSize, 1, size, size);
+        using var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.alias();
         using var y = randint(0, 10, [batchSize]);
 
         int slice = Training.SgdStep.Resolve(microBatch, batchSize, model, info.Name);
@@ -79,7 +83,8 @@ public static class Benchmark
         double sgemm = MatmulGflops();
         double trainGflops = 6.0 * macs * trainImgS / 1e9;
         return new BenchmarkResult(info.Name, batchSize, size, threads, "fp32", trainImgS, inferImgS, sgemm, trainGflops,
-            trainGflops / sgemm, PeakRss(), rssFirst == 0 ? 0 : 100 * (rssLast - rssFirst) / rssFirst, slice);
+            trainGflops / sgemm, PeakRss(), rssFirst == 0 ? 0 : 100 * (rssLast - rssFirst) / rssFirst, slice,
+            channelsLast ? "nhwc" : "nchw");
     }
 
     /// <summary>libtorch's float32 2048x2048 matrix product, in GFLOP/s (2 n^3 per product).</summary>

@@ -17,7 +17,7 @@ public sealed class Predictor(Classifier model, int imageSize, IReadOnlyList<str
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var bytes = tensor(image.Pixels, [1, 1, image.Height, image.Width], ScalarType.Byte);
-        var x = Preprocessing.ToModelInput(bytes, imageSize);
+        var x = Runtime.ChannelsLast.Of(Preprocessing.ToModelInput(bytes, imageSize));
         var probabilities = nn.functional.softmax(model.call(x), 1)[0].data<float>().ToArray();
         return probabilities
             .Select((p, i) => new ClassScore(i < labels.Count ? labels[i] : i.ToString(), i, p))

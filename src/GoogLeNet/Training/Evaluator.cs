@@ -1,4 +1,5 @@
 using GoogLeNet.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GoogLeNet.Training;
@@ -35,7 +36,7 @@ public static class Evaluator
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 scope.Attach([x0, y0]);
-                var x = device is null ? x0 : x0.to(device);
+                var x = device is null || device.type == DeviceType.CPU ? Runtime.ChannelsLast.Of(x0) : x0.to(device);
                 var y = device is null ? y0 : y0.to(device);
                 var logits = model.call(x);
                 lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).cpu().item<float>();

@@ -58,6 +58,11 @@ public static class Trainer
             epochs.AddRange(resume.Metadata.Epochs);
         }
 
+        // Channels-last order: the same network, faster on the CPU (Runtime/ChannelsLast.cs).
+        bool channelsLast = device.type == DeviceType.CPU;
+        if (channelsLast)
+            Runtime.ChannelsLast.Apply(model);
+
         using var trainBatches = new BatchSource(train, options.BatchSize, options.Resize, shuffle: true, options.Seed);
         using var testBatches = new BatchSource(test, options.BatchSize, options.Resize, shuffle: false, options.Seed);
         int batches = trainBatches.Batches;
@@ -82,7 +87,7 @@ public static class Trainer
                 using var scope = NewDisposeScope();
                 scope.Attach([x0, y0]);
                 steps.Start();
-                var x = x0.to(device);
+                var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.to(device);
                 var y = y0.to(device);
                 int step = batch + 1;
                 var stepResult = SgdStep.Run(model, optimizer, x, y, loss, microBatch, value =>

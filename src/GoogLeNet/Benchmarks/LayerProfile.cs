@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using GoogLeNet.Models;
+using GoogLeNet.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Benchmarks;
+
+/// <summary>One kind of layer's share of a training step.</summary>
+/// <param name="Gflops">For convolutions and linear layers: 6 x multiply-adds / time (forward and backward), else null.</param>
+public sealed record ProfileRow(string Kind, int Layers, double Milliseconds, double Share, long MultiplyAdds, double? Gflops);
+
+/// <summary>Where a training step's time goes, by kind of layer.</summary>
+/// <param name="StepMilliseconds">A whole training step (forward, loss, backward, SGD update), median.</param>
+public sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, double StepMilliseconds, IReadOnlyList<ProfileRow> Rows);
+
+/// <summary>
+/// Profiles a training step by timing every layer on its own: each leaf layer (convolution, pooling, ReLU,
+/// ...) runs forward and backward on an input of the shape it receives inside the network, and the
+/// medians are summed by kind. What the network does outside its layers (concatenating the Inception
+/// paths, the loss, the SGD update, autograd's bookkeeping, allocation) is the step's time minus the sum.
+/// </summary>
+public static class LayerProfile
+{
+    public static StepProfile Run(string modelName, int batchSize, int size, int threads, int repeats = 3, IProgress<string>? progress = null)
+    {
+        OptionLimits.Side(size, "--size");
+        OptionLimits.Batch(batchSize, size, training: true);
+        OptionLimits.Threads(threads);
+        set_num_threads(threads);
+        var info = ModelRegistry.Get(modelName);
+        manual_seed(0);
+        using var model = info.Create(1, 10);
+        Initialization.XavierUniform(model);
+        model.train();
+
+        // The input every leaf layer receives, from one forward pass: its shape, and whether a gradient
+        // flows back into it (not into the image, so the stem's backward computes only its weights').
+        var leaves = model.modules().OfType<nn.Module<Tensor, Tensor>>().Where(m => !m.children().Any()).ToList();
+        var inputs = new Dictionary<nn.Module, (long[] Shape, bool NeedsGrad)>(ReferenceEqualityComparer.Instance);
+        var hooks = leaves.Select(m => m.register_forward_pre_hook((module, input) =>
+        {
+            inputs.TryAdd(module, (input.shape, input.requires_grad));
+            return input;
+        })).ToList();
+        using var x = rand(batchSize, 1, size, size);
+        using var y = randint(0, 10, [batchSize]);
+        using (NewDisposeScope())
+            model.call(x);
+        foreach (var hook in hooks)
+            hook.remove();
+
+        progress?.Report("whole training steps");
+        using var optimizer = optim.SGD(model.parameters(), 0.01);
+        Func<Tensor, Tensor, Tensor> loss = (l, t) => nn.functional.cross_entropy(l, t);
+        double step = Median(repeats + 1, () => SgdStep.Run(model, optimizer, x, y, loss, batchSize));
+
+        var byKind = new Dictionary<string, (int Layers, double Ms, long Macs)>();
+        int done = 0;
+        foreach (var layer in leaves.Where(inputs.ContainsKey))
+        {
+            if (++done % 20 == 0)
+                progress?.Report($"layers: {done} of {inputs.Count}");
+            var (shape, needsGrad) = inputs[layer];
+            using var input = randn(shape).requires_grad_(needsGrad);
+            long macs = 0;
+            double ms = Median(repeats + 1, () =>
+            {
+                using var scope = NewDisposeScope();
+                var output = layer.call(input);
+                macs = Macs(layer, output);
+                output.backward([ones_like(output)]);
+                input.grad?.zero_();
+            });
+            string kind = Kind(layer);
+            var (n, total, totalMacs) = byKind.GetValueOrDefault(kind);
+            byKind[kind] = (n + 1, total + ms, totalMacs + macs);
+        }
+        model.zero_grad();
+
+        double layersMs = byKind.Values.Sum(v => v.Ms);
+        var rows = byKind
+            .OrderByDescending(kv => kv.Value.Ms)
+            .Select(kv => new ProfileRow(kv.Key, kv.Value.Layers, kv.Value.Ms, kv.Value.Ms / step, kv.Value.Macs,
+                kv.Value.Macs > 0 ? 6.0 * kv.Value.Macs / (kv.Value.Ms / 1000) / 1e9 : null))
+            .Append(new ProfileRow("outside the layers (concatenation, loss, SGD update, autograd)", 0, step - layersMs,
+                (step - layersMs) / step, 0, null))
+            .ToList();
+        return new StepProfile(info.Name, batchSize, size, threads, step, rows);
+    }
+
+    private static string Kind(nn.Module layer) => layer switch
+    {
+        Conv2d c => $"convolution {c.weight.shape[2]}x{c.weight.shape[3]}",
+        MaxPool2d => "max pooling",
+        AvgPool2d or AdaptiveAvgPool2d => "average pooling",
+        ReLU => "ReLU",
+        BatchNorm2d => "batch normalisation",
+        Linear => "fully connected",
+        _ => "other layers",
+    };
+
+    private static long Macs(nn.Module layer, Tensor output) => layer switch
+    {
+        Conv2d c => output.numel() * c.weight.shape[1] * c.weight.shape[2] * c.weight.shape[3],
+        Linear l => output.numel() * l.weight.shape[1],
+        _ => 0,
+    };
+
+    /// <summary>Median wall time of <paramref name="runs"/> runs after one warm-up, in milliseconds.</summary>
+    private static double Median(int runs, Action action)
+    {
+        action();
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+}

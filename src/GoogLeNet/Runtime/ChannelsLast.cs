@@ -1,0 +1,73 @@
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Runtime;
+
+/// <summary>
+/// Channels-last ("NHWC") memory order for images, activations and convolution weights. The tensors keep
+/// their N x C x H x W shape and meaning; only the order of their elements in memory changes, to the one
+/// oneDNN's CPU convolutions and libtorch's pooling kernels run fastest in (BENCHMARKS.md: 1.9x inference,
+/// 1.2x training on the chapter's network). libtorch carries the order from a layer's input to its output,
+/// so converting the weights and each input batch is enough. TorchSharp 0.107 has no
+/// <c>memory_format</c> argument, so the order is made by a permute-copy-permute.
+/// </summary>
+public static class ChannelsLast
+{
+    /// <summary>A 4-D tensor in channels-last order (the same tensor if it is not 4-D); a new tensor otherwise.</summary>
+    public static Tensor Of(Tensor x)
+    {
+        if (x.dim() != 4)
+            return x.alias();
+        using var scope = NewDisposeScope(); // the intermediate views
+        return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>True when a 4-D tensor's channels are adjacent in memory.</summary>
+    public static bool Is(Tensor x)
+    {
+        if (x.dim() != 4)
+            return false;
+        using var view = x.permute(0, 2, 3, 1);
+        return view.is_contiguous();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with the model's parameters in the usual contiguous order, then
+    /// restores channels-last: TorchSharp's <c>save</c> writes only contiguous tensors.
+    /// </summary>
+    public static void WhileContiguous(nn.Module model, Action action)
+    {
+        var reordered = model.parameters().Where(p => p.dim() == 4 && !p.is_contiguous()).ToList();
+        using (no_grad())
+        {
+            foreach (var p in reordered)
+            {
+                using var plain = p.contiguous();
+                p.set_(plain);
+            }
+        }
+        try
+        {
+            action();
+        }
+        finally
+        {
+            using var _ = no_grad();
+            foreach (var p in reordered)
+            {
+                using var back = Of(p);
+                p.set_(back);
+            }
+        }
+    }
+
+    /// <summary>Re-lays every 4-D parameter of <paramref name="model"/> in channels-last order, in place.</summary>
+    public static void Apply(nn.Module model)
+    {
+        using var _ = no_grad();
+        foreach (var p in model.parameters().Where(p => p.dim() == 4 && !Is(p)))
+        {
+            using var reordered = Of(p);
+            p.set_(reordered);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using GoogLeNet.Models;
+using GoogLeNet.Runtime;
+using GoogLeNet.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Tests.Runtime;
+
+public class ChannelsLastTests
+{
+    /// <summary>
+    /// In float64 the two orders must give the same function to rounding (1e-9); in float32, where
+    /// oneDNN sums in another order and the plain network's 22 layers amplify that through its ReLUs,
+    /// within a percent (this catches a wrong layout, not a rounding difference).
+    /// </summary>
+    [Theory]
+    [InlineData("googlenet", ScalarType.Float64, 1e-9)]
+    [InlineData("googlenet-bn", ScalarType.Float64, 1e-9)]
+    [InlineData("inception-v3", ScalarType.Float64, 1e-9)]
+    [InlineData("googlenet", ScalarType.Float32, 1e-2)]
+    [InlineData("inception-resnet", ScalarType.Float32, 1e-2)]
+    public void OutputsAndGradientsEqualThoseOfTheUsualOrder(string name, ScalarType type, double tolerance)
+    {
+        var info = ModelRegistry.Get(name);
+        manual_seed(5);
+        using var usual = info.Create(1, 10);
+        Initialization.XavierUniform(usual);
+        usual.to(type);
+        using var reordered = info.Create(1, 10);
+        reordered.to(type);
+        reordered.load_state_dict(usual.state_dict());
+        ChannelsLast.Apply(reordered);
+        Assert.All(reordered.parameters().Where(p => p.dim() == 4), p => Assert.True(ChannelsLast.Is(p)));
+        Assert.Equal(usual.state_dict().Keys, reordered.state_dict().Keys);
+
+        using var x = rand(4, 1, 48, 48, dtype: type);
+        using var y = randint(0, 10, [4]);
+        usual.train();
+        reordered.train();
+        manual_seed(9); // the same dropout masks
+        using var a = usual.call(x);
+        manual_seed(9);
+        using var b = reordered.call(ChannelsLast.Of(x));
+        Assert.True(RelativeError(a, b) < tolerance, $"outputs differ by {RelativeError(a, b):E1} of their norm");
+        nn.functional.cross_entropy(a, y).backward();
+        nn.functional.cross_entropy(b, y).backward();
+        var grads = reordered.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
+        foreach (var (n, p) in usual.named_parameters())
+        {
+            double error = RelativeError(p.grad!, grads[n]);
+            Assert.True(error < tolerance, $"gradient of {n} differs by {error:E1} of its norm");
+        }
+    }
+
+    private static double RelativeError(Tensor expected, Tensor actual) =>
+        (expected - actual).norm().to_type(ScalarType.Float64).item<double>()
+        / Math.Max(1e-30, expected.norm().to_type(ScalarType.Float64).item<double>());
+
+    [Fact]
+    public void AReorderedModelSavesAndLoadsTheSameWeights()
+    {
+        using var dir = new TempDirectory();
+        manual_seed(6);
+        using var model = new ChapterGoogLeNet();
+        Initialization.XavierUniform(model);
+        ChannelsLast.Apply(model);
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        var metadata = new CheckpointMetadata(Checkpoint.CurrentFormat, "googlenet", 1, 10, 32, 1, new TrainOptions { Resize = 32 }, [], [], DateTime.UtcNow);
+        Checkpoint.Save(dir["c.bin"], metadata, model, optimizer);
+
+        using var loaded = new ChapterGoogLeNet();
+        Checkpoint.Read(dir["c.bin"]).LoadInto(loaded);
+        var weights = loaded.state_dict();
+        foreach (var (n, w) in model.state_dict())
+            Assert.True(w.equal(weights[n]).all().item<bool>(), $"{n} differs after the round trip");
+        // Saving leaves the model as it was: still channels-last.
+        Assert.All(model.parameters().Where(p => p.dim() == 4), p => Assert.True(ChannelsLast.Is(p)));
+    }
+}
