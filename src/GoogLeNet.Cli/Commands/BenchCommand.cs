@@ -32,7 +32,8 @@ public static class BenchCommand
             bool asJson = result.GetValue(json);
             var progress = new Progress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
             if (result.GetValue(profile))
-                return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads), asJson, progress);
+                return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads),
+                    result.GetValue(layout) == "nhwc", asJson, progress);
             var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(steps),
                 result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: result.GetValue(layout) == "nhwc");
             if (asJson)
@@ -55,18 +56,18 @@ public static class BenchCommand
         return command;
     }
 
-    private static int Profile(string model, int batchSize, int size, int threads, bool asJson, IProgress<string> progress)
+    private static int Profile(string model, int batchSize, int size, int threads, bool channelsLast, bool asJson, IProgress<string> progress)
     {
-        var p = LayerProfile.Run(model, batchSize, size, threads, progress: progress);
+        var p = LayerProfile.Run(model, batchSize, size, threads, progress: progress, channelsLast: channelsLast);
         if (asJson)
         {
             Console.WriteLine(JsonSerializer.Serialize(p, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return ExitCodes.Success;
         }
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"{p.Model}: one training step of batch {p.BatchSize} at {p.Size}x{p.Size}, {p.Threads} threads: {p.StepMilliseconds:N0} ms")
+            .Title($"{p.Model}: one training step of batch {p.BatchSize} at {p.Size}x{p.Size}, {p.Threads} threads, {p.Layout}: {p.StepMilliseconds:N0} ms")
             .AddColumn("layers").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("ms per step").RightAligned())
-            .AddColumn(new TableColumn("share").RightAligned()).AddColumn(new TableColumn("GFLOP/s").RightAligned());
+            .AddColumn(new TableColumn("share of step").RightAligned()).AddColumn(new TableColumn("GFLOP/s").RightAligned());
         foreach (var row in p.Rows)
             table.AddRow(Markup.Escape(row.Kind), row.Layers == 0 ? "" : row.Layers.ToString(), $"{row.Milliseconds:N0}", $"{row.Share:P0}",
                 row.Gflops is { } g ? $"{g:F0}" : "");

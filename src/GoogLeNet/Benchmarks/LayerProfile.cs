@@ -12,7 +12,7 @@ public sealed record ProfileRow(string Kind, int Layers, double Milliseconds, do
 
 /// <summary>Where a training step's time goes, by kind of layer.</summary>
 /// <param name="StepMilliseconds">A whole training step (forward, loss, backward, SGD update), median.</param>
-public sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, double StepMilliseconds, IReadOnlyList<ProfileRow> Rows);
+public sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, string Layout, double StepMilliseconds, IReadOnlyList<ProfileRow> Rows);
 
 /// <summary>
 /// Profiles a training step by timing every layer on its own: each leaf layer (convolution, pooling, ReLU,
@@ -22,7 +22,8 @@ public sealed record StepProfile(string Model, int BatchSize, int Size, int Thre
 /// </summary>
 public static class LayerProfile
 {
-    public static StepProfile Run(string modelName, int batchSize, int size, int threads, int repeats = 3, IProgress<string>? progress = null)
+    public static StepProfile Run(string modelName, int batchSize, int size, int threads, int repeats = 3, IProgress<string>? progress = null,
+        bool channelsLast = true)
     {
         OptionLimits.Side(size, "--size");
         OptionLimits.Batch(batchSize, size, training: true);
@@ -32,6 +33,8 @@ public static class LayerProfile
         manual_seed(0);
         using var model = info.Create(1, 10);
         Initialization.XavierUniform(model);
+        if (channelsLast)
+            Runtime.ChannelsLast.Apply(model);
         model.train();
 
         // The input every leaf layer receives, from one forward pass: its shape, and whether a gradient
@@ -43,7 +46,8 @@ public static class LayerProfile
             inputs.TryAdd(module, (input.shape, input.requires_grad));
             return input;
         })).ToList();
-        using var x = rand(batchSize, 1, size, size);
+        using var x0 = rand(batchSize, 1, size, size);
+        using var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.alias();
         using var y = randint(0, 10, [batchSize]);
         using (NewDisposeScope())
             model.call(x);
@@ -62,7 +66,8 @@ public static class LayerProfile
             if (++done % 20 == 0)
                 progress?.Report($"layers: {done} of {inputs.Count}");
             var (shape, needsGrad) = inputs[layer];
-            using var input = randn(shape).requires_grad_(needsGrad);
+            using var random = randn(shape);
+            using var input = (channelsLast ? Runtime.ChannelsLast.Of(random) : random.alias()).requires_grad_(needsGrad);
             long macs = 0;
             double ms = Median(repeats + 1, () =>
             {
@@ -86,7 +91,7 @@ public static class LayerProfile
             .Append(new ProfileRow("outside the layers (concatenation, loss, SGD update, autograd)", 0, step - layersMs,
                 (step - layersMs) / step, 0, null))
             .ToList();
-        return new StepProfile(info.Name, batchSize, size, threads, step, rows);
+        return new StepProfile(info.Name, batchSize, size, threads, channelsLast ? "nhwc" : "nchw", step, rows);
     }
 
     private static string Kind(nn.Module layer) => layer switch
