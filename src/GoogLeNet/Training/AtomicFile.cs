@@ -8,7 +8,7 @@ public static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
-        string temp = $"{path}.{Environment.ProcessId}.tmp";
+        string temp = $"{path}.{Environment.ProcessId}{TempSuffix}";
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -24,6 +24,22 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Deletes the temporary files (NAME.PID.tmp) that writers killed mid-write left in
+    /// <paramref name="directory"/>. Only for a folder no other process is writing into.
+    /// </summary>
+    public static void DeleteLeftovers(string directory)
+    {
+        foreach (var temp in Directory.EnumerateFiles(directory, "*" + TempSuffix))
+        {
+            string stem = Path.GetFileNameWithoutExtension(temp);
+            if (Path.GetExtension(stem) is { Length: > 1 } pid && stem.Length > pid.Length && pid[1..].All(char.IsAsciiDigit))
+                File.Delete(temp);
+        }
+    }
+
+    private const string TempSuffix = ".tmp";
 
     public static void WriteAllText(string path, string text) =>
         Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text)));

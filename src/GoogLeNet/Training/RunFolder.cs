@@ -70,12 +70,7 @@ public sealed class RunFolder
         {
             throw new UserInputException($"{Directory}: another googlenet process is training in this folder", 2, e);
         }
-        // Only AtomicFile's own temporaries: NAME.PID.tmp.
-        foreach (var temp in System.IO.Directory.EnumerateFiles(Directory, "*.tmp"))
-        {
-            if (System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(temp), @"^.+\.[0-9]+\.tmp$"))
-                File.Delete(temp);
-        }
+        AtomicFile.DeleteLeftovers(Directory);
         return stream;
     }
 
