@@ -47,7 +47,7 @@ public sealed record ModelSummary(string Model, long[] Input, IReadOnlyList<Summ
             var remover = typed.register_forward_hook((m, input, output) =>
             {
                 outputs[key] = output.shape;
-                long macs = CountMacs(m, input, output);
+                long macs = CountMacs(m, output);
                 if (macs > 0)
                     leafMacs[key] = macs;
                 return output;
@@ -107,7 +107,8 @@ public sealed record ModelSummary(string Model, long[] Input, IReadOnlyList<Summ
         }
     }
 
-    private static long CountMacs(nn.Module module, Tensor input, Tensor output) => module switch
+    /// <summary>Multiply-adds of one convolution or linear layer that produced <paramref name="output"/>; 0 for other layers.</summary>
+    internal static long CountMacs(nn.Module module, Tensor output) => module switch
     {
         Conv2d conv => output.numel() * (conv.weight.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]),
         Linear linear => output.numel() * linear.weight.shape[1],

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using GoogLeNet.Analysis;
-using GoogLeNet.Models;
 using static TorchSharp.torch;
 
 namespace GoogLeNet.Benchmarks;
@@ -21,30 +20,16 @@ public static class Benchmark
     public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int microBatch = 0, int warmup = 3,
         IProgress<string>? progress = null, bool channelsLast = true)
     {
-        OptionLimits.Side(size, "--size");
-        OptionLimits.InRange(microBatch, "--micro-batch", 0, OptionLimits.MaxBatch);
-        OptionLimits.Batch(batchSize, size, training: true, slice: microBatch);
         OptionLimits.InRange(steps, "--steps", 1, 100_000);
-        OptionLimits.Threads(threads);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
-        set_num_threads(threads);
-        var info = ModelRegistry.Get(modelName);
-        manual_seed(0);
-        using var model = info.Create(1, 10);
+        using var run = SyntheticRun.Create(modelName, batchSize, size, threads, channelsLast, microBatch);
+        var (info, model, x, y) = (run.Info, run.Model, run.X, run.Y);
         long macs = ModelSummary.Of(info.Name, model, size, 1).Macs;
-        Initialization.XavierUniform(model);
         using var optimizer = optim.SGD(model.parameters(), 0.01);
-        if (channelsLast)
-            Runtime.ChannelsLast.Apply(model);
-        using var x0 = rand(batchSize, 1, size, size);
-        using var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.alias();
-        using var y = randint(0, 10, [batchSize]);
-
         int slice = Training.SgdStep.Resolve(microBatch, batchSize, model, info.Name);
-        Func<Tensor, Tensor, Tensor> crossEntropy = (l, t) => nn.functional.cross_entropy(l, t);
 
         // Exactly what a training step of `train` does, on a fixed batch.
-        void TrainStep() => Training.SgdStep.Run(model, optimizer, x, y, crossEntropy, slice);
+        void TrainStep() => Training.SgdStep.Run(model, optimizer, x, y, Training.Losses.CrossEntropy, slice);
 
         model.train();
         progress?.Report($"training: {warmup} warm-up steps, then {steps} timed");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using GoogLeNet.Models;
 using GoogLeNet.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,16 +24,8 @@ public static class LayerProfile
     public static StepProfile Run(string modelName, int batchSize, int size, int threads, int repeats = 3, IProgress<string>? progress = null,
         bool channelsLast = true)
     {
-        OptionLimits.Side(size, "--size");
-        OptionLimits.Batch(batchSize, size, training: true);
-        OptionLimits.Threads(threads);
-        set_num_threads(threads);
-        var info = ModelRegistry.Get(modelName);
-        manual_seed(0);
-        using var model = info.Create(1, 10);
-        Initialization.XavierUniform(model);
-        if (channelsLast)
-            Runtime.ChannelsLast.Apply(model);
+        using var run = SyntheticRun.Create(modelName, batchSize, size, threads, channelsLast);
+        var (info, model, x, y) = (run.Info, run.Model, run.X, run.Y);
         model.train();
 
         // The input every leaf layer receives, from one forward pass: its shape, and whether a gradient
@@ -46,9 +37,6 @@ public static class LayerProfile
             inputs.TryAdd(module, (input.shape, input.requires_grad));
             return input;
         })).ToList();
-        using var x0 = rand(batchSize, 1, size, size);
-        using var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.alias();
-        using var y = randint(0, 10, [batchSize]);
         using (NewDisposeScope())
             model.call(x);
         foreach (var hook in hooks)
@@ -56,8 +44,7 @@ public static class LayerProfile
 
         progress?.Report("whole training steps");
         using var optimizer = optim.SGD(model.parameters(), 0.01);
-        Func<Tensor, Tensor, Tensor> loss = (l, t) => nn.functional.cross_entropy(l, t);
-        double step = Median(repeats + 1, () => SgdStep.Run(model, optimizer, x, y, loss, batchSize));
+        double step = Median(repeats + 1, () => SgdStep.Run(model, optimizer, x, y, Losses.CrossEntropy, batchSize));
 
         var byKind = new Dictionary<string, (int Layers, double Ms, long Macs)>();
         int done = 0;
@@ -73,7 +60,7 @@ public static class LayerProfile
             {
                 using var scope = NewDisposeScope();
                 var output = layer.call(input);
-                macs = Macs(layer, output);
+                macs = Analysis.ModelSummary.CountMacs(layer, output);
                 output.backward([ones_like(output)]);
                 input.grad?.zero_();
             });
@@ -103,13 +90,6 @@ public static class LayerProfile
         BatchNorm2d => "batch normalisation",
         Linear => "fully connected",
         _ => "other layers",
-    };
-
-    private static long Macs(nn.Module layer, Tensor output) => layer switch
-    {
-        Conv2d c => output.numel() * c.weight.shape[1] * c.weight.shape[2] * c.weight.shape[3],
-        Linear l => output.numel() * l.weight.shape[1],
-        _ => 0,
     };
 
     /// <summary>Median wall time of <paramref name="runs"/> runs after one warm-up, in milliseconds.</summary>

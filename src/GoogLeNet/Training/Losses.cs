@@ -5,10 +5,13 @@ namespace GoogLeNet.Training;
 /// <summary>Training losses. Evaluation always uses plain cross-entropy (<see cref="Evaluator"/>).</summary>
 public static class Losses
 {
+    /// <summary>The book's loss: mean cross-entropy of the class scores.</summary>
+    public static readonly Func<Tensor, Tensor, Tensor> CrossEntropy = (logits, target) => nn.functional.cross_entropy(logits, target);
+
     /// <summary>The training loss a run's options ask for: the book's cross-entropy, or its smoothed form.</summary>
     public static Func<Tensor, Tensor, Tensor> For(TrainOptions options) =>
         options.LabelSmoothing == 0
-            ? (logits, target) => nn.functional.cross_entropy(logits, target)
+            ? CrossEntropy
             : (logits, target) => LabelSmoothingCrossEntropy(logits, target, options.LabelSmoothing);
 
     /// <summary>

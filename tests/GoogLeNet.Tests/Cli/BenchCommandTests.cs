@@ -28,4 +28,28 @@ public class BenchCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--precision bf16 is not supported yet", result.Stderr);
     }
+
+    [Fact]
+    public void ProfileCountsEveryLayerOfTheChaptersNetworkByKind()
+    {
+        var result = CliRunner.Run("bench", "--profile", "--json", "--batch-size", "4", "--size", "32", "--threads", "1");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var p = doc.RootElement;
+        Assert.Equal("nhwc", p.GetProperty("layout").GetString());
+        var rows = p.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("kind").GetString()!);
+        // The chapter's network: 57 convolutions (37 1x1, 10 3x3, 9 5x5, the 7x7 stem), each with its ReLU, 13 max pools.
+        Assert.Equal(37, rows["convolution 1x1"].GetProperty("layers").GetInt32());
+        Assert.Equal(10, rows["convolution 3x3"].GetProperty("layers").GetInt32());
+        Assert.Equal(9, rows["convolution 5x5"].GetProperty("layers").GetInt32());
+        Assert.Equal(1, rows["convolution 7x7"].GetProperty("layers").GetInt32());
+        Assert.Equal(57, rows["ReLU"].GetProperty("layers").GetInt32());
+        Assert.Equal(13, rows["max pooling"].GetProperty("layers").GetInt32());
+        // The convolutions' multiply-adds are the network's (276,066,304 at 96x96; at 32x32, per image, times 4 images).
+        long macs = rows.Values.Sum(r => r.GetProperty("multiply_adds").GetInt64());
+        using var network = new GoogLeNet.Models.ChapterGoogLeNet();
+        Assert.Equal(4 * GoogLeNet.Analysis.ModelSummary.Of("googlenet", network, 32, 1).Macs, macs);
+        // What is left outside the layers is defined so that the rows add up to the whole step.
+        Assert.Equal(p.GetProperty("step_milliseconds").GetDouble(), rows.Values.Sum(r => r.GetProperty("milliseconds").GetDouble()), 6);
+    }
 }

@@ -1,0 +1,51 @@
+using GoogLeNet.Models;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Benchmarks;
+
+/// <summary>
+/// What <see cref="Benchmark"/> and <see cref="LayerProfile"/> both time: a registered model initialised as
+/// <c>train</c> initialises it, and one fixed batch of synthetic images and labels, in the memory order
+/// asked for.
+/// </summary>
+internal sealed class SyntheticRun : IDisposable
+{
+    private SyntheticRun(ModelInfo info, Classifier model, Tensor x, Tensor y)
+    {
+        Info = info;
+        Model = model;
+        X = x;
+        Y = y;
+    }
+
+    public ModelInfo Info { get; }
+    public Classifier Model { get; }
+    public Tensor X { get; }
+    public Tensor Y { get; }
+
+    /// <param name="slice">The --micro-batch the memory check counts (0: the whole batch).</param>
+    public static SyntheticRun Create(string modelName, int batchSize, int size, int threads, bool channelsLast, int slice = 0)
+    {
+        OptionLimits.Side(size, "--size");
+        OptionLimits.InRange(slice, "--micro-batch", 0, OptionLimits.MaxBatch);
+        OptionLimits.Batch(batchSize, size, training: true, slice: slice);
+        OptionLimits.Threads(threads);
+        set_num_threads(threads);
+        var info = ModelRegistry.Get(modelName);
+        manual_seed(0);
+        var model = info.Create(1, 10);
+        Initialization.XavierUniform(model);
+        if (channelsLast)
+            Runtime.ChannelsLast.Apply(model);
+        using var image = rand(batchSize, 1, size, size);
+        var x = channelsLast ? Runtime.ChannelsLast.Of(image) : image.clone();
+        return new SyntheticRun(info, model, x, randint(0, 10, [batchSize]));
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        X.Dispose();
+        Y.Dispose();
+    }
+}
