@@ -18,6 +18,23 @@ public class ModelRegistryTests
         ["nin"] = 1_992_166,
     };
 
+    /// <summary>
+    /// The first 16 hex digits of the SHA-256 of every state-dict entry's name and shape, in order: a
+    /// checkpoint of one version loads into the next only while these stay the same, so a refactoring
+    /// that renames or reorders a layer fails here before it breaks anyone's saved runs.
+    /// </summary>
+    private static readonly Dictionary<string, string> PinnedStateDictLayout = new()
+    {
+        ["googlenet"] = "0DB46980907F9AAE",
+        ["googlenet-bn"] = "BE6DE96140988F63",
+        ["inception-v3"] = "A277F3ABEEB20D8A",
+        ["inception-resnet"] = "A7E47B24EE535F15",
+        ["googlenet-original"] = "FB4A4BEAB90F1270",
+        ["alexnet"] = "2B688A97B015682E",
+        ["vgg11"] = "A4225894624A043E",
+        ["nin"] = "D2531EFEA45AF11F",
+    };
+
     public static TheoryData<string> Names() => new(ModelRegistry.Names);
 
     [Theory]
@@ -47,6 +64,18 @@ public class ModelRegistryTests
         using var model = info.Create(info.DefaultChannels, 10);
         Assert.True(PinnedParameters.ContainsKey(name), $"pin the parameter count of {name}");
         Assert.Equal(PinnedParameters[name], model.parameters().Sum(p => p.numel()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void StateDictLayoutIsPinned(string name)
+    {
+        var info = ModelRegistry.Get(name);
+        using var model = info.Create(info.DefaultChannels, 10);
+        string layout = string.Join("\n", model.state_dict().Select(e => $"{e.Key} [{string.Join(",", e.Value.shape)}]"));
+        string fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(layout)))[..16];
+        Assert.True(PinnedStateDictLayout.TryGetValue(name, out var pinned), $"pin the state-dict layout of {name}: {fingerprint}");
+        Assert.Equal(pinned, fingerprint);
     }
 
     [Theory]
