@@ -14,19 +14,16 @@ namespace GoogLeNet.Models;
 /// Inception-ResNet-C blocks (Figure 19, scale 0.20); global average pooling, dropout 0.2, linear.
 /// The paper has 5, 10 and 5 blocks and a 35x35 / 17x17 / 8x8 grid for 299x299 inputs.
 /// </summary>
-public sealed class InceptionResNet : Classifier
+public sealed class InceptionResNet : GridReductionNetwork
 {
-    private readonly Sequential stem;
-    private readonly Sequential stageA;
-    private readonly ConcatBranches reductionA;
-    private readonly Sequential stageB;
-    private readonly ConcatBranches reductionB;
-    private readonly Sequential stageC;
-    private readonly Sequential head;
-
-    public InceptionResNet(int inChannels = 1, int numClasses = 10) : base("inception-resnet", inChannels, numClasses)
+    public InceptionResNet(int inChannels = 1, int numClasses = 10)
+        : base("inception-resnet", inChannels, numClasses, Build(inChannels, numClasses))
     {
-        stem = Sequential(
+    }
+
+    private static Parts Build(int inChannels, int numClasses)
+    {
+        var stem = Sequential(
             new ConvBnRelu(inChannels, 32, 3, stride: 2), // 48x48
             new ConvBnRelu(32, 64, 3),
             MaxPool2d(3, stride: 2, padding: 1), // 24x24
@@ -35,34 +32,30 @@ public sealed class InceptionResNet : Classifier
             MaxPool2d(3, stride: 2, padding: 1), // 12x12
             new ConvBnRelu(192, 256, 1));
 
-        stageA = Repeat(3, () => new ResidualInceptionBlock(new ConcatBranches("BranchesA", 32 + 32 + 64,
+        var stageA = Repeat(3, () => new ResidualInceptionBlock(new ConcatBranches("BranchesA", 32 + 32 + 64,
             Sequential(new ConvBnRelu(256, 32, 1)),
             Sequential(new ConvBnRelu(256, 32, 1), new ConvBnRelu(32, 32, 3)),
             Sequential(new ConvBnRelu(256, 32, 1), new ConvBnRelu(32, 48, 3), new ConvBnRelu(48, 64, 3))), 256, scale: 0.17));
-        reductionA = new ConcatBranches("ReductionA", 384 + 256 + 256,
+        var reductionA = new ConcatBranches("ReductionA", 384 + 256 + 256,
             Sequential(new ConvBnRelu(256, 384, 3, stride: 2)),
             Sequential(new ConvBnRelu(256, 192, 1), new ConvBnRelu(192, 192, 3), new ConvBnRelu(192, 256, 3, stride: 2)),
             Sequential(MaxPool2d(3, stride: 2, padding: 1))); // 896 x 6 x 6
 
-        stageB = Repeat(4, () => new ResidualInceptionBlock(new ConcatBranches("BranchesB", 128 + 128,
+        var stageB = Repeat(4, () => new ResidualInceptionBlock(new ConcatBranches("BranchesB", 128 + 128,
             Sequential(new ConvBnRelu(896, 128, 1)),
             Sequential(new ConvBnRelu(896, 128, 1), new ConvBnRelu(128, 128, (1, 5)), new ConvBnRelu(128, 128, (5, 1)))), 896, scale: 0.10));
-        reductionB = new ConcatBranches("ReductionB", 384 + 256 + 256 + 896,
+        var reductionB = new ConcatBranches("ReductionB", 384 + 256 + 256 + 896,
             Sequential(new ConvBnRelu(896, 256, 1), new ConvBnRelu(256, 384, 3, stride: 2)),
             Sequential(new ConvBnRelu(896, 256, 1), new ConvBnRelu(256, 256, 3, stride: 2)),
             Sequential(new ConvBnRelu(896, 256, 1), new ConvBnRelu(256, 256, 3), new ConvBnRelu(256, 256, 3, stride: 2)),
             Sequential(MaxPool2d(3, stride: 2, padding: 1))); // 1792 x 3 x 3
 
-        stageC = Repeat(2, () => new ResidualInceptionBlock(new ConcatBranches("BranchesC", 192 + 192,
+        var stageC = Repeat(2, () => new ResidualInceptionBlock(new ConcatBranches("BranchesC", 192 + 192,
             Sequential(new ConvBnRelu(1792, 192, 1)),
             Sequential(new ConvBnRelu(1792, 192, 1), new ConvBnRelu(192, 192, (1, 3)), new ConvBnRelu(192, 192, (3, 1)))), 1792, scale: 0.20));
-        head = Sequential(AdaptiveAvgPool2d(1), Flatten(start_dim: 1), Dropout(0.2), Linear(1792, numClasses));
-        RegisterComponents();
-        Stages = [("stem", stem), ("stage-a", stageA), ("reduction-a", reductionA), ("stage-b", stageB),
-                  ("reduction-b", reductionB), ("stage-c", stageC), ("head", head)];
+        var head = Sequential(AdaptiveAvgPool2d(1), Flatten(start_dim: 1), Dropout(0.2), Linear(1792, numClasses));
+        return new Parts(stem, stageA, reductionA, stageB, reductionB, stageC, head);
     }
-
-    public override IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 
     private static Sequential Repeat(int count, Func<Module<Tensor, Tensor>> block)
     {

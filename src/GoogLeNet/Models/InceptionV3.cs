@@ -21,21 +21,17 @@ namespace GoogLeNet.Models;
 /// </list>
 /// Channel widths are those of torchvision's inception_v3 up to stage B, with stage B's 1 x n width at 128.
 /// </summary>
-public sealed class InceptionV3 : Classifier
+public sealed class InceptionV3 : GridReductionNetwork
 {
     private const int N = 5;
 
-    private readonly Sequential stem;
-    private readonly Sequential stageA;
-    private readonly ConcatBranches reductionA;
-    private readonly Sequential stageB;
-    private readonly ConcatBranches reductionB;
-    private readonly Sequential stageC;
-    private readonly Sequential head;
-
-    public InceptionV3(int inChannels = 1, int numClasses = 10) : base("inception-v3", inChannels, numClasses)
+    public InceptionV3(int inChannels = 1, int numClasses = 10) : base("inception-v3", inChannels, numClasses, Build(inChannels, numClasses))
     {
-        stem = Sequential(
+    }
+
+    private static Parts Build(int inChannels, int numClasses)
+    {
+        var stem = Sequential(
             new ConvBnRelu(inChannels, 32, 3, stride: 2), // 48x48
             new ConvBnRelu(32, 32, 3),
             new ConvBnRelu(32, 64, 3),
@@ -46,21 +42,17 @@ public sealed class InceptionV3 : Classifier
 
         var a1 = BlockA(192, poolFeatures: 32);
         var a2 = BlockA(a1.OutChannels, poolFeatures: 64);
-        stageA = Sequential(a1, a2); // 288 x 12 x 12
-        reductionA = GridReductionA(a2.OutChannels); // 768 x 6 x 6
+        var stageA = Sequential(a1, a2); // 288 x 12 x 12
+        var reductionA = GridReductionA(a2.OutChannels); // 768 x 6 x 6
         var b1 = BlockB(reductionA.OutChannels, 128);
         var b2 = BlockB(b1.OutChannels, 128);
-        stageB = Sequential(b1, b2); // 768 x 6 x 6
-        reductionB = GridReductionB(b2.OutChannels); // 1280 x 3 x 3
+        var stageB = Sequential(b1, b2); // 768 x 6 x 6
+        var reductionB = GridReductionB(b2.OutChannels); // 1280 x 3 x 3
         var c1 = BlockC(reductionB.OutChannels);
-        stageC = Sequential(c1); // 2048 x 3 x 3
-        head = Sequential(AdaptiveAvgPool2d(1), Flatten(start_dim: 1), Dropout(0.2), Linear(c1.OutChannels, numClasses));
-        RegisterComponents();
-        Stages = [("stem", stem), ("stage-a", stageA), ("reduction-a", reductionA), ("stage-b", stageB),
-                  ("reduction-b", reductionB), ("stage-c", stageC), ("head", head)];
+        var stageC = Sequential(c1); // 2048 x 3 x 3
+        var head = Sequential(AdaptiveAvgPool2d(1), Flatten(start_dim: 1), Dropout(0.2), Linear(c1.OutChannels, numClasses));
+        return new Parts(stem, stageA, reductionA, stageB, reductionB, stageC, head);
     }
-
-    public override IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 
     /// <summary>
     /// Figure 5: 1x1 | 1x1 -> 3x3 | 1x1 -> 3x3 -> 3x3 (the 5x5 path, factorised) | pool -> 1x1.
