@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using GoogLeNet.Benchmarks;
+using GoogLeNet.Cli.Rendering;
+using GoogLeNet.Data;
 using Spectre.Console;
 
 namespace GoogLeNet.Cli.Commands;
@@ -21,21 +23,56 @@ public static class BenchCommand
         var layout = new Option<string>("--layout") { Description = "Memory order: nhwc (channels last, what train, evaluate and predict use) or nchw (libtorch's default)", DefaultValueFactory = _ => "nhwc" };
         layout.AcceptOnlyFromAmong("nhwc", "nchw");
         var profile = new Option<bool>("--profile") { Description = "Instead: where a training step's time goes, by kind of layer (each layer timed on its own)" };
+        var epoch = new Option<bool>("--epoch") { Description = "Then train one real epoch of Fashion-MNIST, timed whole, against the time the measured rates allow it (10 % over)" };
+        var data = new Option<string?>("--data") { Description = "With --epoch: folder with the Fashion-MNIST IDX files (found or fetched as train does)" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "With --epoch: use only the first N training images" };
+        var testLimit = new Option<int?>("--test-limit") { Description = "With --epoch: use only the first N test images" };
         var command = new Command("bench", "Time training steps, inference batches and a float32 matmul on synthetic data")
         {
-            model, batchSize, size, steps, threads, precision, microBatch, layout, profile, json,
+            model, batchSize, size, steps, threads, precision, microBatch, layout, profile, epoch, data, trainLimit, testLimit, json,
         };
         command.SetAction(result =>
         {
             if (result.GetValue(precision) != "fp32")
                 throw new UserInputException($"--precision {result.GetValue(precision)} is not supported yet; only fp32");
             bool asJson = result.GetValue(json);
-            var progress = new Progress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
+            IProgress<string> progress = new Progress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
+            foreach (var limit in new[] { trainLimit, testLimit })
+                if (result.GetValue(limit) is { } n)
+                    OptionLimits.InRange(n, limit.Name, 1, int.MaxValue);
+            bool timeEpoch = result.GetValue(epoch);
+            if (!timeEpoch && new Option[] { data, trainLimit, testLimit }.FirstOrDefault(o => result.GetResult(o) is not null) is { } orphan)
+                throw new UserInputException($"{orphan.Name} applies only with --epoch");
+            if (timeEpoch && result.GetValue(profile))
+                throw new UserInputException("--epoch and --profile cannot be combined");
+            if (timeEpoch)
+                EpochCheck.CheckLayout(result.GetValue(layout) == "nhwc");
+            // The data is read before anything is timed, so a missing or damaged file is reported at once.
+            var (train, test) = timeEpoch
+                ? FashionMnist.LoadBoth(DataSupport.FindOrFetch(result.GetValue(data)), result.GetValue(trainLimit), result.GetValue(testLimit))
+                : default;
+
             if (result.GetValue(profile))
                 return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads),
                     result.GetValue(layout) == "nhwc", asJson, progress);
             var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(steps),
                 result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: result.GetValue(layout) == "nhwc");
+            EpochCheckResult? e = null;
+            if (timeEpoch)
+            {
+                progress.Report($"one real epoch: {train!.Count:N0} training and {test!.Count:N0} test images, as train runs it");
+                using var ctrlC = new CtrlC();
+                try
+                {
+                    e = EpochCheck.Run(r, train, test, run => new TrainingConsole(run, r.Model, null, Console.Error), ctrlC.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine("googlenet: interrupted");
+                    return ExitCodes.Interrupted;
+                }
+                r = r with { EpochTrainImages = e.TrainImages, EpochTestImages = e.TestImages, EpochSeconds = e.EpochSeconds, EpochBudgetSeconds = e.BudgetSeconds };
+            }
             if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
@@ -50,6 +87,9 @@ public static class BenchCommand
             table.AddRow("training compute", $"{r.TrainGflops:F0} GFLOP/s ({r.Efficiency:P0} of matmul)");
             table.AddRow("peak resident memory", $"{r.PeakRssMb:F0} MB");
             table.AddRow("resident memory growth", $"{r.RssGrowthPct:F1} %");
+            if (e is not null)
+                table.AddRow($"one real epoch ({e.TrainImages:N0} + {e.TestImages:N0} test images)",
+                    $"{e.EpochSeconds:F0} s, allowed {e.BudgetSeconds:F0} s: {(e.WithinBudget ? "[green]within[/]" : "[red]over[/]")}");
             AnsiConsole.Write(table);
             return ExitCodes.Success;
         });

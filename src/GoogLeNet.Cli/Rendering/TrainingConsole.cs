@@ -9,8 +9,10 @@ namespace GoogLeNet.Cli.Rendering;
 /// and time left; otherwise (a CI log, a file) a plain line every tenth of an epoch. Redraws curves.png
 /// after every epoch.
 /// </summary>
-public sealed class TrainingConsole(RunFolder run, string model, ProgressContext? live) : ITrainingObserver
+/// <param name="plain">Where the plain lines go (standard output unless told otherwise).</param>
+public sealed class TrainingConsole(RunFolder run, string model, ProgressContext? live, TextWriter? plain = null) : ITrainingObserver
 {
+    private readonly TextWriter _plain = plain ?? Console.Out;
     private ProgressTask? _task;
     private int _nextPlainLine;
     private readonly Stopwatch _epochClock = new();
@@ -34,7 +36,7 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
         else if (p.Batch >= _nextPlainLine || p.Batch == p.Batches)
         {
             var left = TimeSpan.FromSeconds(_epochClock.Elapsed.TotalSeconds / p.Batch * (p.Batches - p.Batch));
-            Console.WriteLine($"epoch {p.Epoch}/{p.Epochs} step {p.Batch}/{p.Batches}: {stats}, epoch ends in {Duration(left)}");
+            _plain.WriteLine($"epoch {p.Epoch}/{p.Epochs} step {p.Batch}/{p.Batches}: {stats}, epoch ends in {Duration(left)}");
             _nextPlainLine = p.Batch + Math.Max(1, p.Batches / 10);
         }
     }
@@ -56,7 +58,7 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
         }
         else
         {
-            Console.WriteLine(line);
+            _plain.WriteLine(line);
         }
         Plots.WriteCurves(run.CurvesPath, history, $"{model} on Fashion-MNIST");
     }

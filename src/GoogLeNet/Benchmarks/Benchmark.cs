@@ -4,10 +4,14 @@ using static TorchSharp.torch;
 
 namespace GoogLeNet.Benchmarks;
 
-/// <summary>What <c>googlenet bench</c> measures; the JSON keys are shared with the PyTorch peer script.</summary>
+/// <summary>
+/// What <c>googlenet bench</c> measures; the JSON keys up to <see cref="RssGrowthPct"/> are shared with the
+/// PyTorch peer script. The epoch figures are there only when a real epoch was timed (<see cref="EpochCheck"/>).
+/// </summary>
 public sealed record BenchmarkResult(string Model, int BatchSize, int Size, int Threads, string Precision,
     double TrainImgS, double InferImgS, double SgemmGflops, double TrainGflops, double Efficiency, double PeakRssMb, double RssGrowthPct,
-    int MicroBatch, string Layout);
+    int MicroBatch, string Layout, int? EpochTrainImages = null, int? EpochTestImages = null, double? EpochSeconds = null,
+    double? EpochBudgetSeconds = null);
 
 /// <summary>
 /// Times training steps (forward, loss, backward, SGD update) and inference batches on synthetic data,

@@ -14,11 +14,48 @@ public class BenchCommandTests
         foreach (var key in new[] { "model", "batch_size", "size", "threads", "precision", "train_img_s", "infer_img_s", "sgemm_gflops",
                                      "train_gflops", "efficiency", "peak_rss_mb", "rss_growth_pct" })
             Assert.True(r.TryGetProperty(key, out _), key);
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("epoch_seconds").ValueKind);
         Assert.Equal(32, r.GetProperty("size").GetInt32());
         Assert.True(r.GetProperty("train_img_s").GetDouble() > 0);
         Assert.True(r.GetProperty("infer_img_s").GetDouble() > 0);
         Assert.True(r.GetProperty("sgemm_gflops").GetDouble() > 0);
         Assert.Equal(r.GetProperty("train_gflops").GetDouble() / r.GetProperty("sgemm_gflops").GetDouble(), r.GetProperty("efficiency").GetDouble(), 6);
+    }
+
+    [Fact]
+    public void EpochTimesARealEpochAgainstTheRatesBudget()
+    {
+        using var dir = new TempDirectory();
+        string data = GoogLeNet.Tests.Data.IdxWriter.WriteDataset(dir.Path, 40, 20);
+        string[] EpochFolders() => Directory.GetDirectories(Path.GetTempPath(), "googlenet-epoch-*");
+        var before = EpochFolders();
+        var result = CliRunner.Run("bench", "--json", "--epoch", "--data", data, "--steps", "2", "--batch-size", "8", "--size", "32", "--threads", "1");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var r = doc.RootElement;
+        Assert.Equal(40, r.GetProperty("epoch_train_images").GetInt32());
+        Assert.Equal(20, r.GetProperty("epoch_test_images").GetInt32());
+        Assert.True(r.GetProperty("epoch_seconds").GetDouble() > 0);
+        double budget = 1.1 * (40 / r.GetProperty("train_img_s").GetDouble() + 20 / r.GetProperty("infer_img_s").GetDouble());
+        Assert.Equal(budget, r.GetProperty("epoch_budget_seconds").GetDouble(), 6);
+        // The epoch is shown as train shows it, on standard error, so standard output stays one JSON object.
+        Assert.Contains("epoch 1: loss", result.Stderr);
+        // Its temporary run folder is gone.
+        Assert.Equal(before.Order(), EpochFolders().Order());
+    }
+
+    [Fact]
+    public void EpochOptionsThatCannotApplyAreRefused()
+    {
+        var refused = CliRunner.Run("bench", "--train-limit", "100");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--train-limit applies only with --epoch", refused.Stderr);
+        var nchw = CliRunner.Run("bench", "--epoch", "--layout", "nchw");
+        Assert.Equal(2, nchw.ExitCode);
+        Assert.Contains("leave out --layout nchw", nchw.Stderr);
+        var profile = CliRunner.Run("bench", "--epoch", "--profile");
+        Assert.Equal(2, profile.ExitCode);
+        Assert.Contains("--epoch and --profile cannot be combined", profile.Stderr);
     }
 
     [Fact]

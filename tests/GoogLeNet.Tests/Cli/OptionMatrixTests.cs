@@ -52,6 +52,8 @@ public sealed class OptionMatrixTests : IDisposable
         Add("bench", "--size", "--size must be a positive number of pixels, got 0", "--size must be a positive number of pixels, got -1", "100000", "--size 100000 is more than 1024 pixels");
         Add("bench", "--steps", "--steps must be at least 1, got 0", "--steps must be at least 1, got -1", "1000000", "--steps 1000000 is more than 100,000");
         Add("bench", "--micro-batch", null, "--micro-batch must be at least 0, got -1", "1000000", "--micro-batch 1000000 is more than 65,536");
+        Add("bench", "--train-limit", "--train-limit must be at least 1, got 0", "--train-limit must be at least 1, got -1", null, null);
+        Add("bench", "--test-limit", "--test-limit must be at least 1, got 0", "--test-limit must be at least 1, got -1", null, null);
         Add("bench", "--threads", "--threads must be at least 1, got 0", "--threads must be at least 1, got -1", "100000", "--threads 100000 is more than 1,024");
         Add("summary", "--size", "--size must be a positive number of pixels, got 0", "--size must be a positive number of pixels, got -1", "100000", "--size 100000 is more than 1024 pixels");
         Add("summary", "--channels", "--channels must be at least 1, got 0", "--channels must be at least 1, got -1", "100000", "--channels 100000 is more than 4,096");

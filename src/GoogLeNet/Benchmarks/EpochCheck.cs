@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using GoogLeNet.Data;
+using GoogLeNet.Training;
+
+namespace GoogLeNet.Benchmarks;
+
+/// <summary>One real epoch measured whole, and the time the benchmark's rates allow it.</summary>
+/// <param name="EpochSeconds">The whole epoch as <c>train</c> runs it: batches read and resized, training steps,
+/// the test evaluation, the checkpoint, the metrics and (through the observer) the plot.</param>
+/// <param name="BudgetSeconds"><see cref="EpochCheck.Allowance"/> x (training images / training rate + test images / inference rate).</param>
+public sealed record EpochCheckResult(int TrainImages, int TestImages, double EpochSeconds, double BudgetSeconds, double TestAcc)
+{
+    public bool WithinBudget => EpochSeconds <= BudgetSeconds;
+}
+
+/// <summary>
+/// Whether anything besides the network's own computation (reading and resizing batches, evaluation
+/// bookkeeping, checkpointing) slows a real epoch down: it may take at most 10 % more than the training
+/// and inference rates measured on synthetic data predict.
+/// </summary>
+public static class EpochCheck
+{
+    public const double Allowance = 1.1;
+
+    /// <summary>A real epoch trains channels-last (as <c>train</c> does), so only rates in that order can set its budget.</summary>
+    /// <exception cref="UserInputException">The rates were, or would be, measured in NCHW order.</exception>
+    public static void CheckLayout(bool channelsLast)
+    {
+        if (!channelsLast)
+            throw new UserInputException("--epoch times a real epoch, which trains channels-last as train does; leave out --layout nchw");
+    }
+
+    /// <param name="rates">Measured just before, with the same model, batch, size, threads and memory order.</param>
+    /// <param name="observer">What <c>train</c> would show and draw, given the run folder.</param>
+    public static EpochCheckResult Run(BenchmarkResult rates, ImageDataset train, ImageDataset test,
+        Func<RunFolder, ITrainingObserver> observer, CancellationToken cancellationToken = default)
+    {
+        CheckLayout(rates.Layout == "nhwc");
+        var options = new TrainOptions
+        {
+            Model = rates.Model, Epochs = 1, BatchSize = rates.BatchSize, Resize = rates.Size, Threads = rates.Threads,
+            MicroBatch = rates.MicroBatch == rates.BatchSize ? 0 : rates.MicroBatch, TrainLimit = train.Count, TestLimit = test.Count,
+        };
+        var folder = Directory.CreateTempSubdirectory("googlenet-epoch-");
+        try
+        {
+            var run = RunFolder.Create(folder.FullName);
+            var clock = Stopwatch.StartNew();
+            var summary = Trainer.Run(options, run, train, test, observer(run), cancellationToken: cancellationToken);
+            double seconds = clock.Elapsed.TotalSeconds;
+            double budget = Allowance * (train.Count / rates.TrainImgS + test.Count / rates.InferImgS);
+            return new EpochCheckResult(train.Count, test.Count, seconds, budget, summary.TestAcc);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}
