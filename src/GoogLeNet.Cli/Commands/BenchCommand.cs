@@ -24,9 +24,9 @@ public static class BenchCommand
         layout.AcceptOnlyFromAmong("nhwc", "nchw");
         var profile = new Option<bool>("--profile") { Description = "Instead: where a training step's time goes, by kind of layer (each layer timed on its own)" };
         var epoch = new Option<bool>("--epoch") { Description = "Then train one real epoch of Fashion-MNIST, timed whole, against the time the measured rates allow it (10 % over)" };
-        var data = new Option<string?>("--data") { Description = "With --epoch: folder with the Fashion-MNIST IDX files (found or fetched as train does)" };
-        var trainLimit = new Option<int?>("--train-limit") { Description = "With --epoch: use only the first N training images" };
-        var testLimit = new Option<int?>("--test-limit") { Description = "With --epoch: use only the first N test images" };
+        var data = DataOptions.Folder("With --epoch: ");
+        var trainLimit = DataOptions.TrainLimit("With --epoch: ");
+        var testLimit = DataOptions.TestLimit("With --epoch: ");
         var command = new Command("bench", "Time training steps, inference batches and a float32 matmul on synthetic data")
         {
             model, batchSize, size, steps, threads, precision, microBatch, layout, profile, epoch, data, trainLimit, testLimit, json,

@@ -14,8 +14,8 @@ public static class EvaluateCommand
     public static Command Create()
     {
         var checkpointPath = new Option<string>("--checkpoint") { Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
-        var data = new Option<string?>("--data") { Description = "Folder with the Fashion-MNIST IDX files" };
-        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
+        var data = DataOptions.Folder();
+        var testLimit = DataOptions.TestLimit();
         var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };

@@ -14,35 +14,20 @@ public static class TrainCommand
     {
         var defaults = new TrainOptions();
         var model = new Option<string>("--model") { Description = "Registered model name", DefaultValueFactory = _ => defaults.Model };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => defaults.Epochs };
-        var lr = new Option<double>("--lr") { Description = "SGD learning rate", DefaultValueFactory = _ => defaults.Lr };
-        var batchSize = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => defaults.BatchSize };
-        var resize = new Option<int>("--resize") { Description = "Side in pixels the 28x28 images are resized to (bilinear)", DefaultValueFactory = _ => defaults.Resize };
-        var seed = new Option<int>("--seed") { Description = "Random seed (initialisation, shuffling)", DefaultValueFactory = _ => defaults.Seed };
-        var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => defaults.Threads };
+        var training = new TrainingOptionSet(defaults.Epochs);
         var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => defaults.Device };
-        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
-        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
-        var data = new Option<string?>("--data") { Description = $"Folder with the Fashion-MNIST IDX files (else ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download)" };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/<model>-<timestamp>)" };
-        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing of the training loss, 0 <= EPS < 1 (0: the book's cross-entropy)", DefaultValueFactory = _ => 0 };
-        var microBatch = MicroBatchOption.Create();
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
 
-        var command = new Command("train", "Train a model on Fashion-MNIST with the book's recipe (the defaults)")
-        {
-            model, epochs, lr, batchSize, resize, seed, threads, device, trainLimit, testLimit, smoothing, microBatch, data, output, resume,
-        };
+        var command = new Command("train", "Train a model on Fashion-MNIST with the book's recipe (the defaults)") { model };
+        foreach (var option in training.All)
+            command.Add(option);
+        command.Add(device);
+        command.Add(output);
+        command.Add(resume);
         command.SetAction(result =>
         {
-            var fromCommandLine = new TrainOptions
-            {
-                Model = result.GetValue(model)!, Epochs = result.GetValue(epochs), Lr = result.GetValue(lr),
-                BatchSize = result.GetValue(batchSize), Resize = result.GetValue(resize), Seed = result.GetValue(seed),
-                Threads = result.GetValue(threads), Device = result.GetValue(device)!,
-                TrainLimit = result.GetValue(trainLimit), TestLimit = result.GetValue(testLimit),
-                LabelSmoothing = result.GetValue(smoothing), MicroBatch = result.GetValue(microBatch),
-            };
+            var fromCommandLine = training.Read(result) with { Model = result.GetValue(model)!, Device = result.GetValue(device)! };
 
             // Options with defaults always have a result; only an explicit one was typed by the user.
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
@@ -59,7 +44,8 @@ public static class TrainCommand
                 options = checkpoint.Metadata.Options;
                 // Only what does not change the result may differ on resume (threads and micro-batches change
                 // only the order of floating-point additions); more epochs extend the run.
-                var fixedOptions = new Option[] { model, lr, batchSize, resize, seed, device, trainLimit, testLimit, smoothing };
+                var fixedOptions = new Option[] { model, training.Lr, training.BatchSize, training.Resize, training.Seed, device,
+                    training.TrainLimit, training.TestLimit, training.LabelSmoothing };
                 foreach (var option in fixedOptions.Where(Given))
                 {
                     if (option == model && string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
@@ -70,9 +56,9 @@ public static class TrainCommand
                 }
                 options = options with
                 {
-                    Epochs = Given(epochs) ? fromCommandLine.Epochs : options.Epochs,
-                    Threads = Given(threads) ? fromCommandLine.Threads : options.Threads,
-                    MicroBatch = Given(microBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
+                    Epochs = Given(training.Epochs) ? fromCommandLine.Epochs : options.Epochs,
+                    Threads = Given(training.Threads) ? fromCommandLine.Threads : options.Threads,
+                    MicroBatch = Given(training.MicroBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
                 };
                 options.Validate();
                 SgdStep.Check(options);
@@ -94,7 +80,7 @@ public static class TrainCommand
 
             // The data is checked before the run folder is made: a bad data file leaves nothing behind.
             // A resumed run reads the data it was started with unless told otherwise.
-            string dataDir = DataSupport.FindOrFetch(result.GetValue(data) ?? run?.RecordedDataDirectory());
+            string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data) ?? run?.RecordedDataDirectory());
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
             if (run is null)
             {

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using GoogLeNet.Data;
+using GoogLeNet.Training;
+
+namespace GoogLeNet.Cli.Commands;
+
+/// <summary>
+/// The options that shape a training run, declared once for <c>train</c> and <c>compare</c> (which differ
+/// only in the default number of epochs and the model options each adds itself).
+/// </summary>
+public sealed class TrainingOptionSet
+{
+    public TrainingOptionSet(int defaultEpochs)
+    {
+        var defaults = new TrainOptions();
+        Epochs = new("--epochs") { Description = "Training epochs", HelpName = "N", DefaultValueFactory = _ => defaultEpochs };
+        Lr = new("--lr") { Description = "SGD learning rate", HelpName = "RATE", DefaultValueFactory = _ => defaults.Lr };
+        BatchSize = new("--batch-size") { Description = "Mini-batch size", HelpName = "N", DefaultValueFactory = _ => defaults.BatchSize };
+        Resize = new("--resize") { Description = "Side in pixels the 28x28 images are resized to (bilinear)", HelpName = "PIXELS", DefaultValueFactory = _ => defaults.Resize };
+        Seed = new("--seed") { Description = "Random seed (initialisation, shuffling)", HelpName = "N", DefaultValueFactory = _ => defaults.Seed };
+        Threads = new("--threads") { Description = "CPU threads for libtorch", HelpName = "N", DefaultValueFactory = _ => defaults.Threads };
+        LabelSmoothing = new("--label-smoothing") { Description = "Label smoothing of the training loss, 0 <= EPS < 1 (0: the book's cross-entropy)", HelpName = "EPS", DefaultValueFactory = _ => 0 };
+        MicroBatch = MicroBatchOption.Create();
+    }
+
+    public Option<int> Epochs { get; }
+    public Option<double> Lr { get; }
+    public Option<int> BatchSize { get; }
+    public Option<int> Resize { get; }
+    public Option<int> Seed { get; }
+    public Option<int> Threads { get; }
+    public Option<int?> TrainLimit { get; } = DataOptions.TrainLimit();
+    public Option<int?> TestLimit { get; } = DataOptions.TestLimit();
+    public Option<double> LabelSmoothing { get; }
+    public Option<int> MicroBatch { get; }
+    public Option<string?> Data { get; } = DataOptions.Folder();
+
+    /// <summary>Every option above, in the order help lists them.</summary>
+    public IReadOnlyList<Option> All => [Epochs, Lr, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, MicroBatch, Data];
+
+    /// <summary>The run's options as typed (or defaulted); not yet validated.</summary>
+    public TrainOptions Read(ParseResult result) => new()
+    {
+        Epochs = result.GetValue(Epochs), Lr = result.GetValue(Lr), BatchSize = result.GetValue(BatchSize),
+        Resize = result.GetValue(Resize), Seed = result.GetValue(Seed), Threads = result.GetValue(Threads),
+        TrainLimit = result.GetValue(TrainLimit), TestLimit = result.GetValue(TestLimit),
+        LabelSmoothing = result.GetValue(LabelSmoothing), MicroBatch = result.GetValue(MicroBatch),
+    };
+}
+
+/// <summary>Where Fashion-MNIST comes from and how much of it to use, for every verb that reads it.</summary>
+public static class DataOptions
+{
+    public static Option<string?> Folder(string prefix = "") => new("--data")
+    {
+        HelpName = "DIR",
+        Description = $"{prefix}Folder with the Fashion-MNIST IDX files (else ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download)",
+    };
+
+    public static Option<int?> TrainLimit(string prefix = "") => new("--train-limit") { Description = $"{prefix}Use only the first N training images", HelpName = "N" };
+
+    public static Option<int?> TestLimit(string prefix = "") => new("--test-limit") { Description = $"{prefix}Use only the first N test images", HelpName = "N" };
+}
