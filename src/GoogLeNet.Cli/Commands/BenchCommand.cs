@@ -55,6 +55,7 @@ public static class BenchCommand
             if (result.GetValue(profile))
                 return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads),
                     result.GetValue(layout) == "nhwc", asJson, progress);
+            int timedSteps = result.GetValue(steps);
             var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(steps),
                 result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: result.GetValue(layout) == "nhwc");
             EpochCheckResult? e = null;
@@ -86,7 +87,7 @@ public static class BenchCommand
             table.AddRow("2048x2048 matmul", $"{r.SgemmGflops:F0} GFLOP/s");
             table.AddRow("training compute", $"{r.TrainGflops:F0} GFLOP/s ({r.Efficiency:P0} of matmul)");
             table.AddRow("peak resident memory", $"{r.PeakRssMb:F0} MB");
-            table.AddRow("resident memory growth", $"{r.RssGrowthPct:F1} %");
+            table.AddRow("resident memory growth", $"{r.RssGrowthPct:F1} % over {timedSteps} steps, after {r.WarmupSteps} warm-up steps");
             if (e is not null)
                 table.AddRow($"one real epoch ({e.TrainImages:N0} + {e.TestImages:N0} test images)",
                     $"{e.EpochSeconds:F0} s, allowed {e.BudgetSeconds:F0} s: {(e.WithinBudget ? "[green]within[/]" : "[red]over[/]")}");

@@ -15,6 +15,7 @@ public class BenchCommandTests
                                      "train_gflops", "efficiency", "peak_rss_mb", "rss_growth_pct" })
             Assert.True(r.TryGetProperty(key, out _), key);
         Assert.Equal(JsonValueKind.Null, r.GetProperty("epoch_seconds").ValueKind);
+        Assert.InRange(r.GetProperty("warmup_steps").GetInt32(), 3, GoogLeNet.Benchmarks.Benchmark.MaxWarmupSteps);
         Assert.Equal(32, r.GetProperty("size").GetInt32());
         Assert.True(r.GetProperty("train_img_s").GetDouble() > 0);
         Assert.True(r.GetProperty("infer_img_s").GetDouble() > 0);
