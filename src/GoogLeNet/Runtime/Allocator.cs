@@ -20,6 +20,9 @@ public static partial class Allocator
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int Mallopt(int param, int value);
 
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
+
     [LibraryImport("libc", EntryPoint = "gnu_get_libc_version")]
     private static partial IntPtr GnuGetLibcVersion();
 
@@ -50,5 +53,29 @@ public static partial class Allocator
         // that is never trimmed keeps its pages mapped from one step to the next.
         bool ok = Mallopt(MMmapMax, 0) == 1 & Mallopt(MTrimThreshold, int.MaxValue) == 1;
         Status = ok ? $"glibc {version}: mmap off, trim threshold 2 GiB" : $"glibc {version}: mallopt refused";
+    }
+
+    /// <summary>
+    /// Hands the free pages of glibc's heaps back to the kernel (malloc_trim). The untrimmed heap that keeps
+    /// steps fast can also grow in jumps: when a step's allocations no longer fit the holes the previous
+    /// steps left, the heap extends by up to a whole step's activations and the holes stay resident
+    /// (seen in a full training run: +1 GB at once, mid-epoch; BENCHMARKS.md). The trainer calls this
+    /// between epochs, where it costs the next step its page faults once: about 0.7 s, going by the
+    /// glibc-defaults measurement in BENCHMARKS.md, against 20-30 minutes per epoch.
+    /// Does nothing where the C library is not glibc.
+    /// </summary>
+    /// <returns>True when memory was handed back.</returns>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        try
+        {
+            return MallocTrim(0) == 1;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return false;
+        }
     }
 }

@@ -122,6 +122,7 @@ public static class Trainer
                 epoch + 1, options, history, epochsSoFar, DateTime.UtcNow);
             Checkpoint.Save(run.CheckpointPath, metadata, model, optimizer);
             run.WriteMetrics(history);
+            Runtime.Allocator.Trim(); // memory the epoch's steps and test pass left free goes back to the system
             epochs.Clear();
             epochs.AddRange(epochsSoFar);
             observer.EpochCompleted(epochs[^1], history);
