@@ -12,4 +12,6 @@ public static class ExitCodes
     public const int Diverged = 3;
     /// <summary>Stopped by Ctrl-C (128 + SIGINT).</summary>
     public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM (128 + 15).</summary>
+    public const int Terminated = 143;
 }

@@ -9,3 +9,13 @@ public sealed class LinuxFactAttribute : FactAttribute
             Skip = "Linux only";
     }
 }
+
+/// <summary>A theory about the Linux build; reported as skipped elsewhere.</summary>
+public sealed class LinuxTheoryAttribute : TheoryAttribute
+{
+    public LinuxTheoryAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+            Skip = "Linux only";
+    }
+}

@@ -62,15 +62,15 @@ public static class BenchCommand
             if (timeEpoch)
             {
                 progress.Report($"one real epoch: {train!.Count:N0} training and {test!.Count:N0} test images, as train runs it");
-                using var ctrlC = new CtrlC();
+                using var stop = new StopSignals();
                 try
                 {
-                    e = EpochCheck.Run(r, train, test, run => new TrainingConsole(run, r.Model, null, Console.Error), ctrlC.Token);
+                    e = EpochCheck.Run(r, train, test, run => new TrainingConsole(run, r.Model, null, Console.Error), stop.Token);
                 }
                 catch (OperationCanceledException)
                 {
                     Console.Error.WriteLine("googlenet: interrupted");
-                    return ExitCodes.Interrupted;
+                    return stop.ExitCode;
                 }
                 r = r with { EpochTrainImages = e.TrainImages, EpochTestImages = e.TestImages, EpochSeconds = e.EpochSeconds, EpochBudgetSeconds = e.BudgetSeconds };
             }

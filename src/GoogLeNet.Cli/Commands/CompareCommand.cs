@@ -38,14 +38,14 @@ public static class CompareCommand
             RunFolder.PrepareOutput(directory, shown);
             Console.WriteLine($"comparing {string.Join(", ", entries.Select(e => e.Label))}: {options.Epochs} epochs each on {train.Count:N0} images at {options.Resize}x{options.Resize}; output in {directory}");
 
-            using var ctrlC = new CtrlC();
+            using var stop = new StopSignals();
             try
             {
                 var rows = Comparison.Run(entries, options, directory, train, test, (entry, run) =>
                 {
                     Console.WriteLine($"-- {entry.Label}");
                     return new TrainingConsole(run, entry.Label, null);
-                }, ctrlC.Token);
+                }, stop.Token);
                 File.WriteAllText(Path.Combine(directory, "compare.md"), Comparison.Markdown(rows, options, train.Count, test.Count));
                 File.WriteAllText(Path.Combine(directory, "compare.json"), Comparison.Json(rows));
                 Plots.WriteComparison(Path.Combine(directory, "compare.png"), rows.Select(r => (r.Label, r.TestAccPerEpoch)).ToList(),
@@ -57,7 +57,7 @@ public static class CompareCommand
             catch (OperationCanceledException)
             {
                 Console.Error.WriteLine($"googlenet: interrupted; finished models keep their run folders in {directory}");
-                return ExitCodes.Interrupted;
+                return stop.ExitCode;
             }
         });
         return command;

@@ -92,7 +92,7 @@ public static class TrainCommand
                 ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, lr {options.Lr}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
                 : $"resuming {options.Model} in {run.Directory} after epoch {checkpoint.Metadata.Epoch} of {options.Epochs}");
 
-            using var ctrlC = new CtrlC();
+            using var stop = new StopSignals();
             try
             {
                 TrainingSummary summary;
@@ -100,11 +100,11 @@ public static class TrainCommand
                 {
                     summary = AnsiConsole.Progress()
                         .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                        .Start(ctx => Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, ctx), checkpoint, ctrlC.Token));
+                        .Start(ctx => Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, ctx), checkpoint, stop.Token));
                 }
                 else
                 {
-                    summary = Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, null), checkpoint, ctrlC.Token);
+                    summary = Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, null), checkpoint, stop.Token);
                 }
                 Console.WriteLine($"loss {summary.TrainLoss:F3}, train acc {summary.TrainAcc:F3}, test acc {summary.TestAcc:F3}");
                 Console.WriteLine($"{summary.ExamplesPerSec:F1} examples/sec on {options.Device}");
@@ -114,7 +114,7 @@ public static class TrainCommand
             catch (OperationCanceledException)
             {
                 Console.Error.WriteLine($"googlenet: interrupted; the last completed epoch is kept. Resume with: googlenet train --resume {run.Directory}");
-                return ExitCodes.Interrupted;
+                return stop.ExitCode;
             }
         });
         return command;

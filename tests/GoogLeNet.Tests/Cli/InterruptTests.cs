@@ -4,11 +4,13 @@ using GoogLeNet.Training;
 
 namespace GoogLeNet.Tests.Cli;
 
-/// <summary>Ctrl-C on the real process: it stops, keeps the last checkpoint, and says how to resume.</summary>
+/// <summary>Ctrl-C or SIGTERM on the real process: it stops, keeps the last checkpoint, and says how to resume.</summary>
 public class InterruptTests
 {
-    [LinuxFact]
-    public void SigintStopsWithExitCode130AndTheRunResumes()
+    [LinuxTheory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public void AStopSignalEndsTheRunWithItsExitCodeAndTheRunResumes(string signal, int exitCode)
     {
         using var dir = new TempDirectory();
         IdxWriter.WriteDataset(dir["data"], 64, 16);
@@ -25,10 +27,10 @@ public class InterruptTests
         while (!File.Exists(checkpoint) && waited.Elapsed < TimeSpan.FromMinutes(2) && !process.HasExited)
             Thread.Sleep(100);
         Assert.True(File.Exists(checkpoint), "no checkpoint after two minutes");
-        Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the process did not stop after SIGINT");
+        Process.Start("kill", [$"-{signal}", process.Id.ToString()])!.WaitForExit();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), $"the process did not stop after SIG{signal}");
 
-        Assert.Equal(130, process.ExitCode);
+        Assert.Equal(exitCode, process.ExitCode);
         Assert.Contains($"Resume with: googlenet train --resume {dir["run"]}", stderr.Result);
         Assert.DoesNotContain("   at ", stderr.Result + stdout.Result);
         var saved = Checkpoint.Read(checkpoint);
