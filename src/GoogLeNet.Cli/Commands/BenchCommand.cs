@@ -36,7 +36,7 @@ public static class BenchCommand
             if (result.GetValue(precision) != "fp32")
                 throw new UserInputException($"--precision {result.GetValue(precision)} is not supported yet; only fp32");
             bool asJson = result.GetValue(json);
-            IProgress<string> progress = new Progress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
+            var progress = new SynchronousProgress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
             foreach (var limit in new[] { trainLimit, testLimit })
                 if (result.GetValue(limit) is { } n)
                     OptionLimits.InRange(n, limit.Name, 1, int.MaxValue);

@@ -18,7 +18,7 @@ public static class DataSupport
         if (Console.IsErrorRedirected || Console.IsOutputRedirected)
         {
             string last = "";
-            var progress = new Progress<(string File, long Bytes, long? Total)>(p =>
+            var progress = new SynchronousProgress<(string File, long Bytes, long? Total)>(p =>
             {
                 if (p.Total is { } total && p.Bytes == total && last != p.File)
                 {
@@ -33,7 +33,7 @@ public static class DataSupport
             AnsiConsole.Progress().Start(ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();
-                var progress = new SynchronousProgress(p =>
+                var progress = new SynchronousProgress<(string File, long Bytes, long? Total)>(p =>
                 {
                     if (!tasks.TryGetValue(p.File, out var task))
                         tasks[p.File] = task = ctx.AddTask(p.File, maxValue: p.Total ?? 1);
@@ -43,10 +43,5 @@ public static class DataSupport
             });
         }
         return target;
-    }
-
-    private sealed class SynchronousProgress(Action<(string File, long Bytes, long? Total)> report) : IProgress<(string File, long Bytes, long? Total)>
-    {
-        public void Report((string File, long Bytes, long? Total) value) => report(value);
     }
 }
