@@ -46,7 +46,10 @@ public static class BenchCommand
             if (timeEpoch && result.GetValue(profile))
                 throw new UserInputException("--epoch and --profile cannot be combined");
             if (timeEpoch)
+            {
                 EpochCheck.CheckLayout(result.GetValue(layout) == "nhwc");
+                Models.ModelRegistry.Get(result.GetValue(model)!); // an unknown model before any data is looked for
+            }
             // The data is read before anything is timed, so a missing or damaged file is reported at once.
             var (train, test) = timeEpoch
                 ? FashionMnist.LoadBoth(DataSupport.FindOrFetch(result.GetValue(data)), result.GetValue(trainLimit), result.GetValue(testLimit))
@@ -56,7 +59,7 @@ public static class BenchCommand
                 return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads),
                     result.GetValue(layout) == "nhwc", asJson, progress);
             int timedSteps = result.GetValue(steps);
-            var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(steps),
+            var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), timedSteps,
                 result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: result.GetValue(layout) == "nhwc");
             EpochCheckResult? e = null;
             if (timeEpoch)
