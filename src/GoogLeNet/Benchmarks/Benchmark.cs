@@ -32,13 +32,8 @@ public static class Benchmark
         using var optimizer = optim.SGD(model.parameters(), 0.01);
         int slice = Training.SgdStep.Resolve(microBatch, batchSize, model, info.Name);
 
-        // Exactly what a training step of `train` does, on a fixed batch, in a dispose scope of its own as
-        // there: without it the optimiser's handles on the gradients would wait for the garbage collector.
-        void TrainStep()
-        {
-            using var scope = NewDisposeScope();
-            Training.SgdStep.Run(model, optimizer, x, y, Training.Losses.CrossEntropy, slice);
-        }
+        // Exactly what a training step of `train` does, on a fixed batch.
+        void TrainStep() => Training.SgdStep.Run(model, optimizer, x, y, Training.Losses.CrossEntropy, slice);
 
         model.train();
         progress?.Report($"training: at least {warmup} warm-up steps (more while resident memory still grows), then {steps} timed");

@@ -44,9 +44,15 @@ public static class SgdStep
     }
 
     /// <param name="checkLoss">Called with each slice's loss before its backward pass (the divergence check).</param>
+    /// <remarks>
+    /// The step holds its own dispose scope, so every caller (train, bench, the layer profiler) releases what
+    /// it made, the optimiser's handles on the gradients included, when it returns rather than at the next
+    /// garbage collection.
+    /// </remarks>
     public static StepResult Run(Classifier model, OptimizerHelper optimizer, Tensor x, Tensor y, Func<Tensor, Tensor, Tensor> loss,
         int microBatch, Action<float>? checkLoss = null)
     {
+        using var stepScope = NewDisposeScope();
         optimizer.zero_grad();
         long n = y.shape[0];
         double lossSum = 0;

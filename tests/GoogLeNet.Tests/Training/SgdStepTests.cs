@@ -7,6 +7,22 @@ namespace GoogLeNet.Tests.Training;
 public class SgdStepTests
 {
     [Fact]
+    public void AStepLeavesNoTensorAliveOutsideAnyScopeOfTheCaller()
+    {
+        manual_seed(4);
+        using var model = new ChapterGoogLeNet();
+        Initialization.XavierUniform(model);
+        using var x = rand(4, 1, 16, 16);
+        using var y = randint(0, 10, [4]);
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        SgdStep.Run(model, optimizer, x, y, Losses.CrossEntropy, microBatch: 4); // the gradients now exist
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 3; i++)
+            SgdStep.Run(model, optimizer, x, y, Losses.CrossEntropy, microBatch: 2);
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
     public void SlicedStepsGiveTheWholeBatchsGradientsAndUpdate()
     {
         manual_seed(3);
