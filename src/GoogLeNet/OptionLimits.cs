@@ -38,6 +38,9 @@ public static class OptionLimits
 
     public static int Threads(int value, string option = "--threads") => InRange(value, option, 1, MaxThreads);
 
+    /// <summary>A count of examples to use (--train-limit, --test-limit): absent, or at least 1.</summary>
+    public static int? Limit(int? value, string option) => value is { } n ? InRange(n, option, 1, int.MaxValue) : null;
+
     /// <summary>
     /// A batch size that the machine's memory can hold at this input size, estimated from the chapter's
     /// network; refused with both figures when it cannot, rather than left for the kernel to kill.

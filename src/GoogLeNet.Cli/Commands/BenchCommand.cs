@@ -10,6 +10,9 @@ namespace GoogLeNet.Cli.Commands;
 /// <summary><c>googlenet bench</c>: training and inference throughput on synthetic data.</summary>
 public static class BenchCommand
 {
+    /// <summary>One line of snake_case keys, as the peer script prints them.</summary>
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Registered model name", DefaultValueFactory = _ => "googlenet" };
@@ -36,10 +39,10 @@ public static class BenchCommand
             if (result.GetValue(precision) != "fp32")
                 throw new UserInputException($"--precision {result.GetValue(precision)} is not supported yet; only fp32");
             bool asJson = result.GetValue(json);
+            bool channelsLast = result.GetValue(layout) == "nhwc";
             var progress = new SynchronousProgress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
-            foreach (var limit in new[] { trainLimit, testLimit })
-                if (result.GetValue(limit) is { } n)
-                    OptionLimits.InRange(n, limit.Name, 1, int.MaxValue);
+            int? trainCount = OptionLimits.Limit(result.GetValue(trainLimit), trainLimit.Name);
+            int? testCount = OptionLimits.Limit(result.GetValue(testLimit), testLimit.Name);
             bool timeEpoch = result.GetValue(epoch);
             if (!timeEpoch && new Option[] { data, trainLimit, testLimit }.FirstOrDefault(o => result.GetResult(o) is not null) is { } orphan)
                 throw new UserInputException($"{orphan.Name} applies only with --epoch");
@@ -47,20 +50,20 @@ public static class BenchCommand
                 throw new UserInputException("--epoch and --profile cannot be combined");
             if (timeEpoch)
             {
-                EpochCheck.CheckLayout(result.GetValue(layout) == "nhwc");
+                EpochCheck.CheckLayout(channelsLast);
                 Models.ModelRegistry.Get(result.GetValue(model)!); // an unknown model before any data is looked for
             }
             // The data is read before anything is timed, so a missing or damaged file is reported at once.
             var (train, test) = timeEpoch
-                ? FashionMnist.LoadBoth(DataSupport.FindOrFetch(result.GetValue(data)), result.GetValue(trainLimit), result.GetValue(testLimit))
+                ? FashionMnist.LoadBoth(DataSupport.FindOrFetch(result.GetValue(data)), trainCount, testCount)
                 : default;
 
             if (result.GetValue(profile))
                 return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads),
-                    result.GetValue(layout) == "nhwc", asJson, progress);
+                    channelsLast, asJson, progress);
             int timedSteps = result.GetValue(steps);
             var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), timedSteps,
-                result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: result.GetValue(layout) == "nhwc");
+                result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: channelsLast);
             EpochCheckResult? e = null;
             if (timeEpoch)
             {
@@ -79,7 +82,7 @@ public static class BenchCommand
             }
             if (asJson)
             {
-                Console.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                Console.WriteLine(JsonSerializer.Serialize(r, Json));
                 return ExitCodes.Success;
             }
             var table = new Table().Border(TableBorder.Rounded)
@@ -105,7 +108,7 @@ public static class BenchCommand
         var p = LayerProfile.Run(model, batchSize, size, threads, progress: progress, channelsLast: channelsLast);
         if (asJson)
         {
-            Console.WriteLine(JsonSerializer.Serialize(p, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            Console.WriteLine(JsonSerializer.Serialize(p, Json));
             return ExitCodes.Success;
         }
         var table = new Table().Border(TableBorder.Rounded)

@@ -26,9 +26,7 @@ public static class EvaluateCommand
         };
         command.SetAction(result =>
         {
-            int? limit = result.GetValue(testLimit);
-            if (limit is { } l)
-                OptionLimits.InRange(l, "--test-limit", 1, int.MaxValue);
+            int? limit = OptionLimits.Limit(result.GetValue(testLimit), "--test-limit");
             int threadCount = OptionLimits.Threads(result.GetValue(threads));
             var checkpoint = ReadCheckpoint(result.GetValue(checkpointPath)!).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
             int batch = OptionLimits.Batch(result.GetValue(batchSize), checkpoint.Metadata.ImageSize, training: false);

@@ -35,8 +35,8 @@ public sealed record TrainOptions
         Require(Lr <= 1000, $"--lr {Lr} is more than 1000");
         OptionLimits.Side(Resize, "--resize");
         OptionLimits.Threads(Threads);
-        Require(TrainLimit is null or >= 1, $"--train-limit must be at least 1, got {TrainLimit}");
-        Require(TestLimit is null or >= 1, $"--test-limit must be at least 1, got {TestLimit}");
+        OptionLimits.Limit(TrainLimit, "--train-limit");
+        OptionLimits.Limit(TestLimit, "--test-limit");
         Require(LabelSmoothing is >= 0 and < 1, $"--label-smoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
         OptionLimits.InRange(MicroBatch, "--micro-batch", 0, OptionLimits.MaxBatch);
