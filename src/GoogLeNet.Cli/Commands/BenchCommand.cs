@@ -25,7 +25,7 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var layout = new Option<string>("--layout") { Description = "Memory order: nhwc (channels last, what train, evaluate and predict use) or nchw (libtorch's default)", DefaultValueFactory = _ => "nhwc" };
         layout.AcceptOnlyFromAmong("nhwc", "nchw");
-        var profile = new Option<bool>("--profile") { Description = "Instead: where a training step's time goes, by kind of layer (each layer timed on its own)" };
+        var profile = new Option<bool>("--profile") { Description = "Instead: where a training step's and an inference batch's time goes, by kind of layer (each layer timed on its own)" };
         var epoch = new Option<bool>("--epoch") { Description = "Then train one real epoch of Fashion-MNIST, timed whole, against the time the measured rates allow it (10 % over)" };
         var data = DataOptions.Folder("With --epoch: ");
         var trainLimit = DataOptions.TrainLimit("With --epoch: ");
@@ -112,12 +112,17 @@ public static class BenchCommand
             return ExitCodes.Success;
         }
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"{p.Model}: one training step of batch {p.BatchSize} at {p.Size}x{p.Size}, {p.Threads} threads, {p.Layout}: {p.StepMilliseconds:N0} ms")
-            .AddColumn("layers").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("ms per step").RightAligned())
-            .AddColumn(new TableColumn("share of step").RightAligned()).AddColumn(new TableColumn("GFLOP/s").RightAligned());
+            .Title($"{p.Model}, batch {p.BatchSize} at {p.Size}x{p.Size}, {p.Threads} threads, {p.Layout}: "
+                + $"a training step {p.StepMilliseconds:N0} ms, an inference batch {p.InferenceMilliseconds:N0} ms")
+            .AddColumn("layers").AddColumn(new TableColumn("count").RightAligned())
+            .AddColumn(new TableColumn("training ms").RightAligned()).AddColumn(new TableColumn("share").RightAligned())
+            .AddColumn(new TableColumn("GFLOP/s").RightAligned())
+            .AddColumn(new TableColumn("inference ms").RightAligned()).AddColumn(new TableColumn("share").RightAligned())
+            .AddColumn(new TableColumn("GFLOP/s").RightAligned());
         foreach (var row in p.Rows)
-            table.AddRow(Markup.Escape(row.Kind), row.Layers == 0 ? "" : row.Layers.ToString(), $"{row.Milliseconds:N0}", $"{row.Share:P0}",
-                row.Gflops is { } g ? $"{g:F0}" : "");
+            table.AddRow(Markup.Escape(row.Kind), row.Layers == 0 ? "" : row.Layers.ToString(),
+                $"{row.Milliseconds:N0}", $"{row.Share:P0}", row.Gflops is { } g ? $"{g:F0}" : "",
+                $"{row.InferenceMilliseconds:N0}", $"{row.InferenceShare:P0}", row.InferenceGflops is { } i ? $"{i:F0}" : "");
         AnsiConsole.Write(table);
         return ExitCodes.Success;
     }

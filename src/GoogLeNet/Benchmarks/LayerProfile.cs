@@ -5,19 +5,27 @@ using static TorchSharp.torch;
 
 namespace GoogLeNet.Benchmarks;
 
-/// <summary>One kind of layer's share of a training step.</summary>
+/// <summary>One kind of layer's share of a training step and of an inference batch.</summary>
+/// <param name="Milliseconds">Forward and backward, training mode.</param>
 /// <param name="Gflops">For convolutions and linear layers: 6 x multiply-adds / time (forward and backward), else null.</param>
-public sealed record ProfileRow(string Kind, int Layers, double Milliseconds, double Share, long MultiplyAdds, double? Gflops);
+/// <param name="InferenceMilliseconds">Forward only, evaluation mode, no gradients.</param>
+/// <param name="InferenceGflops">For convolutions and linear layers: 2 x multiply-adds / inference time, else null.</param>
+public sealed record ProfileRow(string Kind, int Layers, double Milliseconds, double Share, long MultiplyAdds, double? Gflops,
+    double InferenceMilliseconds, double InferenceShare, double? InferenceGflops);
 
-/// <summary>Where a training step's time goes, by kind of layer.</summary>
+/// <summary>Where a training step's and an inference batch's time goes, by kind of layer.</summary>
 /// <param name="StepMilliseconds">A whole training step (forward, loss, backward, SGD update), median.</param>
-public sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, string Layout, double StepMilliseconds, IReadOnlyList<ProfileRow> Rows);
+/// <param name="InferenceMilliseconds">A whole inference batch (evaluation mode, no gradients), median.</param>
+public sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, string Layout, double StepMilliseconds,
+    double InferenceMilliseconds, IReadOnlyList<ProfileRow> Rows);
 
 /// <summary>
-/// Profiles a training step by timing every layer on its own: each leaf layer (convolution, pooling, ReLU,
-/// ...) runs forward and backward on an input of the shape it receives inside the network, and the
+/// Profiles a training step and an inference batch by timing every layer on its own: each leaf layer
+/// (convolution, pooling, ReLU, ...) runs forward and backward in training mode, and forward alone in
+/// evaluation mode without gradients, on an input of the shape it receives inside the network; the
 /// medians are summed by kind. What the network does outside its layers (concatenating the Inception
-/// paths, the loss, the SGD update, autograd's bookkeeping, allocation) is the step's time minus the sum.
+/// paths, the loss, the SGD update, autograd's bookkeeping, allocation) is the whole step's or batch's
+/// time minus the sum.
 /// </summary>
 public static class LayerProfile
 {
@@ -46,15 +54,14 @@ public static class LayerProfile
         using var optimizer = optim.SGD(model.parameters(), 0.01);
         double step = Median(repeats + 1, () => SgdStep.Run(model, optimizer, x, y, Losses.CrossEntropy, batchSize));
 
-        var byKind = new Dictionary<string, (int Layers, double Ms, long Macs)>();
+        var byKind = new Dictionary<string, KindTimes>();
         int done = 0;
         foreach (var layer in leaves.Where(inputs.ContainsKey))
         {
             if (++done % 20 == 0)
-                progress?.Report($"layers: {done} of {inputs.Count}");
+                progress?.Report($"layers, training: {done} of {inputs.Count}");
             var (shape, needsGrad) = inputs[layer];
-            using var random = randn(shape);
-            using var input = (channelsLast ? Runtime.ChannelsLast.Of(random) : random.alias()).requires_grad_(needsGrad);
+            using var input = Input(shape, channelsLast).requires_grad_(needsGrad);
             long macs = 0;
             double ms = Median(repeats + 1, () =>
             {
@@ -64,21 +71,65 @@ public static class LayerProfile
                 output.backward([ones_like(output)]);
                 input.grad?.zero_();
             });
-            string kind = Kind(layer);
-            var (n, total, totalMacs) = byKind.GetValueOrDefault(kind);
-            byKind[kind] = (n + 1, total + ms, totalMacs + macs);
+            var kind = byKind.GetValueOrDefault(Kind(layer)) ?? (byKind[Kind(layer)] = new KindTimes());
+            kind.Layers++;
+            kind.TrainMs += ms;
+            kind.Macs += macs;
         }
         model.zero_grad();
 
-        double layersMs = byKind.Values.Sum(v => v.Ms);
+        // The same for inference, as evaluate and predict run the network.
+        model.eval();
+        double inference;
+        using (no_grad())
+        {
+            progress?.Report("whole inference batches");
+            inference = Median(repeats + 1, () =>
+            {
+                using var scope = NewDisposeScope();
+                model.call(x);
+            });
+            done = 0;
+            foreach (var layer in leaves.Where(inputs.ContainsKey))
+            {
+                if (++done % 20 == 0)
+                    progress?.Report($"layers, inference: {done} of {inputs.Count}");
+                using var input = Input(inputs[layer].Shape, channelsLast);
+                byKind[Kind(layer)].InferenceMs += Median(repeats + 1, () =>
+                {
+                    using var scope = NewDisposeScope();
+                    layer.call(input);
+                });
+            }
+        }
+
+        double trainLayers = byKind.Values.Sum(v => v.TrainMs);
+        double inferenceLayers = byKind.Values.Sum(v => v.InferenceMs);
+        double? Gflops(long macs, double flopsPerMac, double ms) => macs > 0 ? flopsPerMac * macs / (ms / 1000) / 1e9 : null;
         var rows = byKind
-            .OrderByDescending(kv => kv.Value.Ms)
-            .Select(kv => new ProfileRow(kv.Key, kv.Value.Layers, kv.Value.Ms, kv.Value.Ms / step, kv.Value.Macs,
-                kv.Value.Macs > 0 ? 6.0 * kv.Value.Macs / (kv.Value.Ms / 1000) / 1e9 : null))
-            .Append(new ProfileRow("outside the layers (concatenation, loss, SGD update, autograd)", 0, step - layersMs,
-                (step - layersMs) / step, 0, null))
+            .OrderByDescending(kv => kv.Value.TrainMs)
+            .Select(kv => new ProfileRow(kv.Key, kv.Value.Layers, kv.Value.TrainMs, kv.Value.TrainMs / step, kv.Value.Macs,
+                Gflops(kv.Value.Macs, 6, kv.Value.TrainMs), kv.Value.InferenceMs, kv.Value.InferenceMs / inference,
+                Gflops(kv.Value.Macs, 2, kv.Value.InferenceMs)))
+            .Append(new ProfileRow("outside the layers (concatenation, loss, SGD update, autograd)", 0, step - trainLayers,
+                (step - trainLayers) / step, 0, null, inference - inferenceLayers, (inference - inferenceLayers) / inference, null))
             .ToList();
-        return new StepProfile(info.Name, batchSize, size, threads, channelsLast ? "nhwc" : "nchw", step, rows);
+        return new StepProfile(info.Name, batchSize, size, threads, channelsLast ? "nhwc" : "nchw", step, inference, rows);
+    }
+
+    private sealed class KindTimes
+    {
+        public int Layers;
+        public double TrainMs;
+        public double InferenceMs;
+        public long Macs;
+    }
+
+    /// <summary>Random values of a layer's input shape, in the memory order the network runs in.</summary>
+    private static Tensor Input(long[] shape, bool channelsLast)
+    {
+        using var random = randn(shape);
+        return channelsLast ? Runtime.ChannelsLast.Of(random) : random.alias();
     }
 
     private static string Kind(nn.Module layer) => layer switch

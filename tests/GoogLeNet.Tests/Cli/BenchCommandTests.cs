@@ -87,7 +87,12 @@ public class BenchCommandTests
         long macs = rows.Values.Sum(r => r.GetProperty("multiply_adds").GetInt64());
         using var network = new GoogLeNet.Models.ChapterGoogLeNet();
         Assert.Equal(4 * GoogLeNet.Analysis.ModelSummary.Of("googlenet", network, 32, 1).Macs, macs);
-        // What is left outside the layers is defined so that the rows add up to the whole step.
+        // What is left outside the layers is defined so that the rows add up to the whole step, and to the whole inference batch.
         Assert.Equal(p.GetProperty("step_milliseconds").GetDouble(), rows.Values.Sum(r => r.GetProperty("milliseconds").GetDouble()), 6);
+        Assert.Equal(p.GetProperty("inference_milliseconds").GetDouble(),
+            rows.Values.Sum(r => r.GetProperty("inference_milliseconds").GetDouble()), 6);
+        // Every kind of layer was timed in both passes.
+        Assert.All(rows.Values.Where(r => r.GetProperty("layers").GetInt32() > 0),
+            r => Assert.True(r.GetProperty("inference_milliseconds").GetDouble() > 0, r.GetProperty("kind").GetString()));
     }
 }
