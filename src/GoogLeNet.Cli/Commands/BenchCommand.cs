@@ -20,7 +20,8 @@ public static class BenchCommand
         var size = new Option<int>("--size") { Description = "Input side in pixels", DefaultValueFactory = _ => 96 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps and inference batches", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var precision = new Option<string>("--precision") { Description = "fp32 (bf16 is not implemented yet)", DefaultValueFactory = _ => "fp32" };
+        var precision = new Option<string>("--precision") { Description = "fp32 (bf16 is not implemented: see BENCHMARKS.md)", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "bf16");
         var microBatch = MicroBatchOption.Create();
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var layout = new Option<string>("--layout") { Description = "Memory order: nhwc (channels last, what train, evaluate and predict use) or nchw (libtorch's default)", DefaultValueFactory = _ => "nhwc" };
@@ -36,8 +37,9 @@ public static class BenchCommand
         };
         command.SetAction(result =>
         {
-            if (result.GetValue(precision) != "fp32")
-                throw new UserInputException($"--precision {result.GetValue(precision)} is not supported yet; only fp32");
+            if (result.GetValue(precision) == "bf16")
+                throw new UserInputException("--precision bf16 is not implemented: without bfloat16 arithmetic in the CPU (AVX512-BF16 or AMX) "
+                    + "libtorch emulates it, measured 5x slower than fp32 for inference and 16x for training (BENCHMARKS.md); use fp32");
             bool asJson = result.GetValue(json);
             bool channelsLast = result.GetValue(layout) == "nhwc";
             var progress = new SynchronousProgress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });

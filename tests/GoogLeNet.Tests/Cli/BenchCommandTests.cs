@@ -60,11 +60,15 @@ public class BenchCommandTests
     }
 
     [Fact]
-    public void Bf16IsRefusedUntilItExists()
+    public void Bf16IsRefusedWithItsReasonAndAnUnknownPrecisionIsNamed()
     {
         var result = CliRunner.Run("bench", "--precision", "bf16");
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--precision bf16 is not supported yet", result.Stderr);
+        Assert.Contains("--precision bf16 is not implemented", result.Stderr);
+        Assert.Contains("BENCHMARKS.md", result.Stderr);
+        var unknown = CliRunner.Run("bench", "--precision", "fp8");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("fp8", unknown.Stderr);
     }
 
     [Fact]
