@@ -21,11 +21,11 @@ public static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed training steps and inference batches", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
         var precision = new Option<string>("--precision") { Description = "fp32 (bf16 is not implemented: see BENCHMARKS.md)", DefaultValueFactory = _ => "fp32" };
-        precision.AcceptOnlyFromAmong("fp32", "bf16");
+        precision.OneOf("fp32", "bf16");
         var microBatch = MicroBatchOption.Create();
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var layout = new Option<string>("--layout") { Description = "Memory order: nhwc (channels last, what train, evaluate and predict use) or nchw (libtorch's default)", DefaultValueFactory = _ => "nhwc" };
-        layout.AcceptOnlyFromAmong("nhwc", "nchw");
+        layout.OneOf("nhwc", "nchw");
         var profile = new Option<bool>("--profile") { Description = "Instead: where a training step's and an inference batch's time goes, by kind of layer (each layer timed on its own)" };
         var epoch = new Option<bool>("--epoch") { Description = "Then train one real epoch of Fashion-MNIST, timed whole, against the time the measured rates allow it (10 % over)" };
         var data = DataOptions.Folder("With --epoch: ");
@@ -50,6 +50,8 @@ public static class BenchCommand
                 throw new UserInputException($"{orphan.Name} applies only with --epoch");
             if (timeEpoch && result.GetValue(profile))
                 throw new UserInputException("--epoch and --profile cannot be combined");
+            if (result.GetValue(profile) && new Option[] { steps, microBatch }.FirstOrDefault(o => result.GetResult(o) is { Implicit: false }) is { } unused)
+                throw new UserInputException($"{unused.Name} does not apply with --profile (it takes the median of a few runs of each layer and of the whole step, on whole batches)");
             if (timeEpoch)
             {
                 EpochCheck.CheckLayout(channelsLast);
