@@ -113,7 +113,9 @@ public static class TrainCommand
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"googlenet: interrupted; the last completed epoch is kept. Resume with: googlenet train --resume {run.Directory}");
+                Console.Error.WriteLine(File.Exists(run.CheckpointPath)
+                    ? $"googlenet: interrupted; the last completed epoch is kept. Resume with: googlenet train --resume {run.Directory}"
+                    : "googlenet: interrupted in the first epoch, before any checkpoint; nothing to resume: run the same command again to start over");
                 return stop.ExitCode;
             }
         });

@@ -41,6 +41,9 @@ public static class AtomicFile
 
     private const string TempSuffix = ".tmp";
 
+    /// <summary>True for the name of a temporary file this class writes (NAME.PID.tmp).</summary>
+    public static bool IsLeftover(string fileName) => fileName.EndsWith(TempSuffix, StringComparison.Ordinal);
+
     public static void WriteAllText(string path, string text) =>
         Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text)));
 

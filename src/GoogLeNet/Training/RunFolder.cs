@@ -19,9 +19,15 @@ public sealed class RunFolder
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>What a run writes into its folder (and evaluate beside its checkpoint); anything else is the user's.</summary>
+    private static readonly HashSet<string> OwnFiles =
+        ["config.json", "metrics.csv", "curves.png", "checkpoint.bin", "summary.json", "run.lock", "confusion.png"];
+
     /// <summary>
-    /// Creates (or reuses an empty) run folder and proves it writable before any training starts.
-    /// A folder that already holds a checkpoint is refused: that run is continued with --resume.
+    /// Creates a run folder, or reuses an empty one or one whose run stopped before its first checkpoint,
+    /// and proves it writable before any training starts. A folder that already holds a checkpoint is
+    /// refused (that run is continued with --resume), as is one that holds files of its own (a run would
+    /// write over them) or that another process is training in.
     /// </summary>
     public static RunFolder Create(string directory)
     {
@@ -30,7 +36,12 @@ public sealed class RunFolder
             throw new UserInputException($"{directory}: --out names a file, not a folder");
         if (File.Exists(run.CheckpointPath))
             throw new UserInputException($"{directory}: already holds a training run; continue it with --resume {directory} or choose another --out");
+        if (System.IO.Directory.Exists(run.Directory)
+            && System.IO.Directory.EnumerateFileSystemEntries(run.Directory).Select(Path.GetFileName)
+                .FirstOrDefault(name => !OwnFiles.Contains(name!) && !AtomicFile.IsLeftover(name!)) is { } foreign)
+            throw new UserInputException($"{directory}: --out names a folder that holds other files ({foreign}); choose a new or empty folder");
         PrepareOutput(run.Directory, directory);
+        using (run.Lock()) { } // a run still in its first epoch there has not written a checkpoint yet
         return run;
     }
 

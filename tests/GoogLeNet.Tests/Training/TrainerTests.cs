@@ -120,6 +120,25 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AFolderOfOtherFilesOrOfARunInProgressIsRefusedAndAStoppedFirstEpochsIsReused()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir["mine"]);
+        File.WriteAllText(Path.Combine(dir["mine"], "notes.txt"), "keep me");
+        var foreign = Assert.Throws<UserInputException>(() => RunFolder.Create(dir["mine"]));
+        Assert.Contains("holds other files (notes.txt)", foreign.Message);
+        Assert.Equal("keep me", File.ReadAllText(Path.Combine(dir["mine"], "notes.txt")));
+
+        // A run stopped in its first epoch left config.json, metrics.csv and the lock file: the same command may start again.
+        var first = RunFolder.Create(dir["run"]);
+        first.WriteConfig(Small, dir.Path);
+        File.WriteAllText(first.MetricsPath, "epoch,train_loss,train_acc,test_acc\n");
+        using (first.Lock())
+            Assert.Contains("another googlenet process", Assert.Throws<UserInputException>(() => RunFolder.Create(dir["run"])).Message);
+        Assert.Equal(first.Directory, RunFolder.Create(dir["run"]).Directory);
+    }
+
+    [Fact]
     public void MemoryStaysFlatAcrossEpochs()
     {
         using var dir = new TempDirectory();
