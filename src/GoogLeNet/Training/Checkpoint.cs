@@ -81,15 +81,29 @@ public sealed class Checkpoint
             || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
             throw new CheckpointException(path, "checkpoint is truncated or corrupt (checksum mismatch)");
 
-        int offset = Magic.Length;
-        var json = ReadSection(bytes, ref offset);
-        var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json)
-            ?? throw new CheckpointException(path, "checkpoint metadata is empty");
-        if (metadata.Format != CurrentFormat)
-            throw new CheckpointException(path, $"checkpoint format {metadata.Format} is not supported (this version reads format {CurrentFormat})");
-        var model = ReadSection(bytes, ref offset).ToArray();
-        var optimizer = ReadSection(bytes, ref offset).ToArray();
-        return new Checkpoint(path, metadata, model, optimizer);
+        // The checksum matched, so the file is as its writer made it: what does not parse below was written by
+        // another version of the format, whose number is read first so that the message can name it.
+        try
+        {
+            int offset = Magic.Length;
+            var json = ReadSection(bytes, ref offset);
+            using (var document = JsonDocument.Parse(json.ToArray()))
+            {
+                if (!document.RootElement.TryGetProperty(nameof(CheckpointMetadata.Format), out var format) || !format.TryGetInt32(out int number))
+                    throw new CheckpointException(path, "checkpoint metadata has no format number");
+                if (number != CurrentFormat)
+                    throw new CheckpointException(path, $"checkpoint format {number} is not supported (this version reads format {CurrentFormat})");
+            }
+            var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json)
+                ?? throw new CheckpointException(path, "checkpoint metadata is empty");
+            var model = ReadSection(bytes, ref offset).ToArray();
+            var optimizer = ReadSection(bytes, ref offset).ToArray();
+            return new Checkpoint(path, metadata, model, optimizer);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw new CheckpointException(path, $"checkpoint is not readable by this version ({e.Message.Split('\n')[0]})", e);
+        }
     }
 
     /// <summary>Builds the registered model the checkpoint was saved from and loads its weights.</summary>

@@ -74,6 +74,32 @@ public class CheckpointTests
         Assert.Equal($"{path}: {message}", e.Message.Split(" (")[0]);
     }
 
+    /// <summary>The checkpoint at <paramref name="path"/> with its metadata replaced and its checksum made valid again, as another version would write it.</summary>
+    private static void RewriteMetadata(string path, string json)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        const int magic = 8;
+        long length = BitConverter.ToInt64(bytes, magic);
+        byte[] metadata = System.Text.Encoding.UTF8.GetBytes(json);
+        byte[] body = [.. bytes[..magic], .. BitConverter.GetBytes((long)metadata.Length), .. metadata, .. bytes[(magic + 8 + (int)length)..^32]];
+        File.WriteAllBytes(path, [.. body, .. System.Security.Cryptography.SHA256.HashData(body)]);
+    }
+
+    [Theory]
+    [InlineData("""{"Format":2,"Architecture":{"name":"googlenet"}}""", "checkpoint format 2 is not supported (this version reads format 1)")]
+    [InlineData("""{"Model":"googlenet"}""", "checkpoint metadata has no format number")]
+    [InlineData("""{"Format":1,"Model":{"name":"googlenet"}}""", "checkpoint is not readable by this version")]
+    [InlineData("""{"Format":1,""", "checkpoint is not readable by this version")]
+    public void MetadataOfAnotherVersionIsOneClearError(string json, string message)
+    {
+        using var dir = new TempDirectory();
+        string path = SaveOne(dir, out var model);
+        model.Dispose();
+        RewriteMetadata(path, json);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Read(path));
+        Assert.StartsWith($"{path}: {message}", e.Message);
+    }
+
     [Fact]
     public void MissingFileAndFolderAreNamed()
     {
