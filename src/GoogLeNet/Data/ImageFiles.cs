@@ -8,8 +8,14 @@ public sealed record GreyImage(int Width, int Height, byte[] Pixels);
 /// <summary>Reads PNG, JPEG and the other formats Skia decodes, into grey bytes.</summary>
 public static class ImageFiles
 {
-    /// <summary>Pictures larger than this on either side are scaled down while decoding.</summary>
+    /// <summary>Pictures larger than this on either side are scaled down after decoding.</summary>
     public const int MaxSide = 2048;
+
+    /// <summary>
+    /// Pictures of more pixels than this are refused before decoding: a file of a few bytes can announce
+    /// gigapixels, and decoding holds the whole picture (4 bytes a pixel) in memory before it is scaled down.
+    /// </summary>
+    public const long MaxPixels = 150_000_000;
 
     /// <summary>
     /// Decodes a picture (colour, grey, with alpha, 8 or 16 bits per channel) to grey with the ITU-R 601
@@ -30,6 +36,8 @@ public static class ImageFiles
         var info = codec.Info;
         if (info.Width < 1 || info.Height < 1)
             throw new DataFileException(path, "image has no pixels");
+        if ((long)info.Width * info.Height > MaxPixels)
+            throw new DataFileException(path, $"picture is {info.Width}x{info.Height} pixels, more than the {MaxPixels / 1e6:F0} megapixels this tool decodes");
 
         // Decode at full size into 8-bit RGBA whatever the source depth, then shrink very large pictures.
         using var full = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));

@@ -40,4 +40,14 @@ public class ImageFilesTests
         Assert.Equal((ImageFiles.MaxSide, 1365), (image.Width, image.Height));
         Assert.All(image.Pixels, p => Assert.Equal(255, p));
     }
+
+    [Fact]
+    public void APictureAnnouncingGigapixelsIsRefusedBeforeDecoding()
+    {
+        using var dir = new TempDirectory();
+        string path = Pictures.WriteHugeHeaderPng(dir["bomb.png"], 60_000, 50_000);
+        Assert.True(new FileInfo(path).Length < 10_000);
+        var e = Assert.Throws<DataFileException>(() => ImageFiles.ReadGrey(path));
+        Assert.Equal($"{path}: picture is 60000x50000 pixels, more than the 150 megapixels this tool decodes", e.Message);
+    }
 }

@@ -41,6 +41,29 @@ public static class Pictures
         return path;
     }
 
+    /// <summary>
+    /// A PNG of a few hundred bytes whose header announces <paramref name="width"/> x <paramref name="height"/>
+    /// grey pixels, with one row of data: what a decompression bomb or a damaged header looks like.
+    /// </summary>
+    public static string WriteHugeHeaderPng(string path, int width, int height)
+    {
+        var compressed = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            zlib.Write(new byte[1 + width]);
+        var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8; // bit depth
+        header[9] = 0; // colour type: grey
+        WriteChunk(png, "IHDR", header);
+        WriteChunk(png, "IDAT", compressed.ToArray());
+        WriteChunk(png, "IEND", []);
+        File.WriteAllBytes(path, png.ToArray());
+        return path;
+    }
+
     private static void WriteChunk(Stream png, string type, byte[] data)
     {
         var buffer = new byte[4];
