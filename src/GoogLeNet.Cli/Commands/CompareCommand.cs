@@ -46,12 +46,14 @@ public static class CompareCommand
                     Console.WriteLine($"-- {entry.Label}");
                     return new TrainingConsole(run, entry.Label, null);
                 }, stop.Token);
-                File.WriteAllText(Path.Combine(directory, "compare.md"), Comparison.Markdown(rows, options, train.Count, test.Count));
-                File.WriteAllText(Path.Combine(directory, "compare.json"), Comparison.Json(rows));
+                // The table reaches the console before anything can fail writing files, after hours of training.
+                string markdown = Comparison.Markdown(rows, options, train.Count, test.Count);
+                Console.WriteLine();
+                Console.Write(markdown);
+                AtomicFile.WriteAllText(Path.Combine(directory, "compare.md"), markdown);
+                AtomicFile.WriteAllText(Path.Combine(directory, "compare.json"), Comparison.Json(rows));
                 Plots.WriteComparison(Path.Combine(directory, "compare.png"), rows.Select(r => (r.Label, r.TestAccPerEpoch)).ToList(),
                     $"test accuracy, {options.Epochs} epochs on {train.Count:N0} images");
-                Console.WriteLine();
-                Console.Write(Comparison.Markdown(rows, options, train.Count, test.Count));
                 return ExitCodes.Success;
             }
             catch (OperationCanceledException)

@@ -39,9 +39,7 @@ public static class EvaluateCommand
 
             var labels = FashionMnist.ClassNames;
             string picture = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path))!, "confusion.png");
-            Plots.WriteConfusion(picture, evaluation.Confusion, labels,
-                $"{checkpoint.Metadata.Model}, epoch {checkpoint.Metadata.Epoch}: test acc {evaluation.Accuracy:F3}");
-
+            // The results are shown first: a folder that cannot take the picture must not cost them.
             if (result.GetValue(json))
             {
                 var perClass = evaluation.PerClassAccuracy;
@@ -56,8 +54,12 @@ public static class EvaluateCommand
             }
             else
             {
-                Render(evaluation, labels, checkpoint, picture);
+                Render(evaluation, labels, checkpoint);
             }
+            Plots.WriteConfusion(picture, evaluation.Confusion, labels,
+                $"{checkpoint.Metadata.Model}, epoch {checkpoint.Metadata.Epoch}: test acc {evaluation.Accuracy:F3}");
+            if (!result.GetValue(json))
+                Console.WriteLine($"confusion matrix picture: {picture}");
             return ExitCodes.Success;
         });
         return command;
@@ -67,7 +69,7 @@ public static class EvaluateCommand
     public static Checkpoint ReadCheckpoint(string path) =>
         Checkpoint.Read(Directory.Exists(path) && File.Exists(Path.Combine(path, "checkpoint.bin")) ? Path.Combine(path, "checkpoint.bin") : path);
 
-    private static void Render(EvaluationResult e, IReadOnlyList<string> labels, Checkpoint checkpoint, string picture)
+    private static void Render(EvaluationResult e, IReadOnlyList<string> labels, Checkpoint checkpoint)
     {
         AnsiConsole.MarkupLine($"[bold]{checkpoint.Metadata.Model}[/] after {checkpoint.Metadata.Epoch} epochs, {e.Examples:N0} test images: " +
                                $"test acc [bold]{e.Accuracy:F3}[/], test loss {e.Loss:F3}");
@@ -84,7 +86,6 @@ public static class EvaluateCommand
             table.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(table);
-        Console.WriteLine($"confusion matrix picture: {picture}");
     }
 
     private static string Short(string label) => Markup.Escape(label.Length > 8 ? label[..7] + "." : label);
