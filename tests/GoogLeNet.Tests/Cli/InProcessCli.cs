@@ -1,4 +1,5 @@
 using GoogLeNet.Cli;
+using Spectre.Console;
 
 namespace GoogLeNet.Tests.Cli;
 
@@ -10,11 +11,13 @@ public static class InProcessCli
 {
     public static CliRunner.Result Run(params string[] args)
     {
-        var (stdout, stderr) = (Console.Out, Console.Error);
+        var (stdout, stderr, spectre) = (Console.Out, Console.Error, AnsiConsole.Console);
         var output = new StringWriter();
         var error = new StringWriter();
         Console.SetOut(output);
         Console.SetError(error);
+        // Spectre.Console keeps the writer it first saw; its tables and markup must land in this run's output too.
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         try
         {
             int code = Program.Main(args);
@@ -24,6 +27,7 @@ public static class InProcessCli
         {
             Console.SetOut(stdout);
             Console.SetError(stderr);
+            AnsiConsole.Console = spectre;
         }
     }
 }
