@@ -33,9 +33,9 @@ public static class Evaluator
             using var _ = no_grad();
             foreach (var (x0, y0) in data.Epoch(0))
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 scope.Attach([x0, y0]);
+                cancellationToken.ThrowIfCancellationRequested();
                 var x = device is null || device.type == DeviceType.CPU ? Runtime.ChannelsLast.Of(x0) : x0.to(device);
                 var y = device is null ? y0 : y0.to(device);
                 var logits = model.call(x);

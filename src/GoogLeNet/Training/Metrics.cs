@@ -13,7 +13,7 @@ public sealed record MetricPoint(double Epoch, double? TrainLoss, double? TrainA
 /// <param name="Epoch">1-based epoch number.</param>
 /// <param name="TrainSeconds">Time spent in training steps (forward, loss, backward, update), data loading excluded.</param>
 /// <param name="TrainExamples">Examples seen in those steps.</param>
-/// <param name="WallSeconds">Whole epoch, test evaluation and checkpoint included.</param>
+/// <param name="WallSeconds">Whole epoch with its test evaluation, up to its checkpoint (the checkpoint records it, so cannot include its own writing).</param>
 public sealed record EpochResult(int Epoch, double TrainLoss, double TrainAcc, double TestLoss, double TestAcc,
     double TrainSeconds, long TrainExamples, double WallSeconds);
 

@@ -83,9 +83,9 @@ public static class Trainer
             int batch = 0;
             foreach (var (x0, y0) in trainBatches.Epoch(epoch))
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 scope.Attach([x0, y0]);
+                cancellationToken.ThrowIfCancellationRequested();
                 steps.Start();
                 var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.to(device);
                 var y = y0.to(device);
