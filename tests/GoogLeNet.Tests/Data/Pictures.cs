@@ -23,40 +23,29 @@ public static class Pictures
                     raw.WriteByte((byte)v);
                 }
         }
-        var compressed = new MemoryStream();
-        using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-            raw.WriteTo(zlib);
-
-        var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var header = new byte[13];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 16; // bit depth
-        header[9] = 2; // colour type: RGB
-        WriteChunk(png, "IHDR", header);
-        WriteChunk(png, "IDAT", compressed.ToArray());
-        WriteChunk(png, "IEND", []);
-        File.WriteAllBytes(path, png.ToArray());
-        return path;
+        return WritePng(path, width, height, bitDepth: 16, colourType: 2 /* RGB */, raw.ToArray());
     }
 
     /// <summary>
     /// A PNG of a few hundred bytes whose header announces <paramref name="width"/> x <paramref name="height"/>
     /// grey pixels, with one row of data: what a decompression bomb or a damaged header looks like.
     /// </summary>
-    public static string WriteHugeHeaderPng(string path, int width, int height)
+    public static string WriteHugeHeaderPng(string path, int width, int height) =>
+        WritePng(path, width, height, bitDepth: 8, colourType: 0 /* grey */, new byte[1 + width]);
+
+    /// <summary>A PNG of the given header whose image data is <paramref name="rows"/> (filter bytes included), compressed.</summary>
+    private static string WritePng(string path, int width, int height, byte bitDepth, byte colourType, byte[] rows)
     {
         var compressed = new MemoryStream();
         using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-            zlib.Write(new byte[1 + width]);
+            zlib.Write(rows);
         var png = new MemoryStream();
         png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
         var header = new byte[13];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth
-        header[9] = 0; // colour type: grey
+        header[8] = bitDepth;
+        header[9] = colourType;
         WriteChunk(png, "IHDR", header);
         WriteChunk(png, "IDAT", compressed.ToArray());
         WriteChunk(png, "IEND", []);
