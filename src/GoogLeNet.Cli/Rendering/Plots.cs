@@ -66,8 +66,11 @@ public static class Plots
             }
         var ticks = Enumerable.Range(0, k).ToArray();
         plot.Axes.Bottom.SetTicks(ticks.Select(t => (double)t).ToArray(), ticks.Select(t => labels[t]).ToArray());
-        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        // Labels hang down and to the left of their column, so the last one stays clear of the colour bar,
+        // and the axis is deep enough for the longest of them above its title.
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 110;
         plot.Axes.Left.SetTicks(ticks.Select(t => (double)(k - 1 - t)).ToArray(), ticks.Select(t => labels[t]).ToArray());
         plot.Add.ColorBar(map);
         plot.Title(title);
