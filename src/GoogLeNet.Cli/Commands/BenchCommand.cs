@@ -46,11 +46,11 @@ public static class BenchCommand
             int? trainCount = OptionLimits.Limit(result.GetValue(trainLimit), trainLimit.Name);
             int? testCount = OptionLimits.Limit(result.GetValue(testLimit), testLimit.Name);
             bool timeEpoch = result.GetValue(epoch);
-            if (!timeEpoch && new Option[] { data, trainLimit, testLimit }.FirstOrDefault(o => result.GetResult(o) is not null) is { } orphan)
+            if (!timeEpoch && result.FirstGiven(data, trainLimit, testLimit) is { } orphan)
                 throw new UserInputException($"{orphan.Name} applies only with --epoch");
             if (timeEpoch && result.GetValue(profile))
                 throw new UserInputException("--epoch and --profile cannot be combined");
-            if (result.GetValue(profile) && new Option[] { steps, microBatch }.FirstOrDefault(o => result.GetResult(o) is { Implicit: false }) is { } unused)
+            if (result.GetValue(profile) && result.FirstGiven(steps, microBatch) is { } unused)
                 throw new UserInputException($"{unused.Name} does not apply with --profile (it takes the median of a few runs of each layer and of the whole step, on whole batches)");
             if (timeEpoch)
             {

@@ -29,15 +29,12 @@ public static class TrainCommand
         {
             var fromCommandLine = training.Read(result) with { Model = result.GetValue(model)!, Device = result.GetValue(device)! };
 
-            // Options with defaults always have a result; only an explicit one was typed by the user.
-            bool Given(Option option) => result.GetResult(option) is { Implicit: false };
-
             RunFolder? run = null;
             Checkpoint? checkpoint = null;
             TrainOptions options;
             if (result.GetValue(resume) is { } resumeDir)
             {
-                if (Given(output))
+                if (result.Given(output))
                     throw new UserInputException("--out and --resume cannot be combined: a resumed run stays in its folder");
                 run = RunFolder.Open(resumeDir);
                 checkpoint = Checkpoint.Read(run.CheckpointPath).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
@@ -46,7 +43,7 @@ public static class TrainCommand
                 // only the order of floating-point additions); more epochs extend the run.
                 var fixedOptions = new Option[] { model, training.Lr, training.BatchSize, training.Resize, training.Seed, device,
                     training.TrainLimit, training.TestLimit, training.LabelSmoothing };
-                foreach (var option in fixedOptions.Where(Given))
+                foreach (var option in fixedOptions.Where(result.Given))
                 {
                     if (option == model && string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
                         continue;
@@ -56,9 +53,9 @@ public static class TrainCommand
                 }
                 options = options with
                 {
-                    Epochs = Given(training.Epochs) ? fromCommandLine.Epochs : options.Epochs,
-                    Threads = Given(training.Threads) ? fromCommandLine.Threads : options.Threads,
-                    MicroBatch = Given(training.MicroBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
+                    Epochs = result.Given(training.Epochs) ? fromCommandLine.Epochs : options.Epochs,
+                    Threads = result.Given(training.Threads) ? fromCommandLine.Threads : options.Threads,
+                    MicroBatch = result.Given(training.MicroBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
                 };
                 options.Validate();
                 SgdStep.Check(options);
