@@ -87,14 +87,12 @@ public sealed class Checkpoint
         {
             int offset = Magic.Length;
             var json = ReadSection(bytes, ref offset);
-            using (var document = JsonDocument.Parse(json.ToArray()))
-            {
-                if (!document.RootElement.TryGetProperty(nameof(CheckpointMetadata.Format), out var format) || !format.TryGetInt32(out int number))
-                    throw new CheckpointException(path, "checkpoint metadata has no format number");
-                if (number != CurrentFormat)
-                    throw new CheckpointException(path, $"checkpoint format {number} is not supported (this version reads format {CurrentFormat})");
-            }
-            var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json)
+            using var document = JsonDocument.Parse(json.ToArray());
+            if (!document.RootElement.TryGetProperty(nameof(CheckpointMetadata.Format), out var format) || !format.TryGetInt32(out int number))
+                throw new CheckpointException(path, "checkpoint metadata has no format number");
+            if (number != CurrentFormat)
+                throw new CheckpointException(path, $"checkpoint format {number} is not supported (this version reads format {CurrentFormat})");
+            var metadata = document.Deserialize<CheckpointMetadata>()
                 ?? throw new CheckpointException(path, "checkpoint metadata is empty");
             var model = ReadSection(bytes, ref offset).ToArray();
             var optimizer = ReadSection(bytes, ref offset).ToArray();
