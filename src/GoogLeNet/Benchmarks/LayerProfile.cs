@@ -50,18 +50,20 @@ public static class LayerProfile
         foreach (var hook in hooks)
             hook.remove();
 
-        progress?.Report("whole training steps");
+        progress?.Report("whole training steps and inference batches");
         using var optimizer = optim.SGD(model.parameters(), 0.01);
         double step = Median(repeats + 1, () => SgdStep.Run(model, optimizer, x, y, Losses.CrossEntropy, batchSize));
+        double inference = Inference(model, () => model.call(x), repeats);
 
         var byKind = new Dictionary<string, KindTimes>();
         int done = 0;
         foreach (var layer in leaves.Where(inputs.ContainsKey))
         {
             if (++done % 20 == 0)
-                progress?.Report($"layers, training: {done} of {inputs.Count}");
+                progress?.Report($"layers: {done} of {inputs.Count}");
             var (shape, needsGrad) = inputs[layer];
-            using var input = Input(shape, channelsLast).requires_grad_(needsGrad);
+            using var random = randn(shape);
+            using var input = (channelsLast ? Runtime.ChannelsLast.Of(random) : random.alias()).requires_grad_(needsGrad);
             long macs = 0;
             double ms = Median(repeats + 1, () =>
             {
@@ -71,37 +73,14 @@ public static class LayerProfile
                 output.backward([ones_like(output)]);
                 input.grad?.zero_();
             });
-            var kind = byKind.GetValueOrDefault(Kind(layer)) ?? (byKind[Kind(layer)] = new KindTimes());
+            string name = Kind(layer);
+            var kind = byKind.GetValueOrDefault(name) ?? (byKind[name] = new KindTimes());
             kind.Layers++;
             kind.TrainMs += ms;
             kind.Macs += macs;
+            kind.InferenceMs += Inference(layer, () => layer.call(input), repeats);
         }
         model.zero_grad();
-
-        // The same for inference, as evaluate and predict run the network.
-        model.eval();
-        double inference;
-        using (no_grad())
-        {
-            progress?.Report("whole inference batches");
-            inference = Median(repeats + 1, () =>
-            {
-                using var scope = NewDisposeScope();
-                model.call(x);
-            });
-            done = 0;
-            foreach (var layer in leaves.Where(inputs.ContainsKey))
-            {
-                if (++done % 20 == 0)
-                    progress?.Report($"layers, inference: {done} of {inputs.Count}");
-                using var input = Input(inputs[layer].Shape, channelsLast);
-                byKind[Kind(layer)].InferenceMs += Median(repeats + 1, () =>
-                {
-                    using var scope = NewDisposeScope();
-                    layer.call(input);
-                });
-            }
-        }
 
         double trainLayers = byKind.Values.Sum(v => v.TrainMs);
         double inferenceLayers = byKind.Values.Sum(v => v.InferenceMs);
@@ -125,11 +104,23 @@ public static class LayerProfile
         public long Macs;
     }
 
-    /// <summary>Random values of a layer's input shape, in the memory order the network runs in.</summary>
-    private static Tensor Input(long[] shape, bool channelsLast)
+    /// <summary>Median time of a forward pass as evaluate and predict run it: evaluation mode, no gradients.</summary>
+    private static double Inference(nn.Module module, Func<Tensor> forward, int repeats)
     {
-        using var random = randn(shape);
-        return channelsLast ? Runtime.ChannelsLast.Of(random) : random.alias();
+        module.eval();
+        try
+        {
+            using var _ = no_grad();
+            return Median(repeats + 1, () =>
+            {
+                using var scope = NewDisposeScope();
+                forward();
+            });
+        }
+        finally
+        {
+            module.train();
+        }
     }
 
     private static string Kind(nn.Module layer) => layer switch
