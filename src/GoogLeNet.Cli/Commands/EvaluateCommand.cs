@@ -40,7 +40,8 @@ public static class EvaluateCommand
             var labels = FashionMnist.ClassNames;
             string picture = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path))!, "confusion.png");
             // The results are shown first: a folder that cannot take the picture must not cost them.
-            if (result.GetValue(json))
+            bool asJson = result.GetValue(json);
+            if (asJson)
             {
                 var perClass = evaluation.PerClassAccuracy;
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -58,7 +59,7 @@ public static class EvaluateCommand
             }
             Plots.WriteConfusion(picture, evaluation.Confusion, labels,
                 $"{checkpoint.Metadata.Model}, epoch {checkpoint.Metadata.Epoch}: test acc {evaluation.Accuracy:F3}");
-            if (!result.GetValue(json))
+            if (!asJson)
                 Console.WriteLine($"confusion matrix picture: {picture}");
             return ExitCodes.Success;
         });
