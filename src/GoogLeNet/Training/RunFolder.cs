@@ -11,6 +11,9 @@ public sealed class RunFolder
     private RunFolder(string directory) => Directory = directory;
 
     public string Directory { get; }
+
+    /// <summary>The lock <see cref="Create"/> took, kept until the training takes it over (<see cref="Lock"/>).</summary>
+    private IDisposable? heldLock;
     public string ConfigPath => Path.Combine(Directory, "config.json");
     public string MetricsPath => Path.Combine(Directory, "metrics.csv");
     public string CurvesPath => Path.Combine(Directory, "curves.png");
@@ -41,7 +44,7 @@ public sealed class RunFolder
                 .FirstOrDefault(name => !OwnFiles.Contains(name!) && !AtomicFile.IsLeftover(name!)) is { } foreign)
             throw new UserInputException($"{directory}: --out names a folder that holds other files ({foreign}); choose a new or empty folder");
         PrepareOutput(run.Directory, directory);
-        using (run.Lock()) { } // a run still in its first epoch there has not written a checkpoint yet
+        run.heldLock = run.Lock(); // a run still in its first epoch there has not written a checkpoint yet
         return run;
     }
 
@@ -67,11 +70,14 @@ public sealed class RunFolder
 
     /// <summary>
     /// Takes the folder for one training process (an advisory lock on <c>run.lock</c>, released by the
-    /// kernel if the process dies) and removes temporary files a killed process left half-written.
+    /// kernel if the process dies) and removes temporary files a killed process left half-written. The first
+    /// call after <see cref="Create"/> returns the lock Create took; disposing it releases the folder.
     /// </summary>
     /// <exception cref="UserInputException">Another process is training in this folder.</exception>
     public IDisposable Lock()
     {
+        if (Interlocked.Exchange(ref heldLock, null) is { } held)
+            return held;
         FileStream stream;
         try
         {

@@ -29,9 +29,9 @@ public static class Trainer
         ITrainingObserver observer, Checkpoint? resume = null, CancellationToken cancellationToken = default,
         Func<Tensor, Tensor, Tensor>? loss = null)
     {
+        using var folderLock = run.Lock();
         loss ??= Losses.For(options);
         options.Validate();
-        using var folderLock = run.Lock();
         set_num_threads(options.Threads);
         var device = options.Device == "cuda" ? CUDA : CPU;
         var info = ModelRegistry.Get(options.Model);

@@ -133,9 +133,11 @@ public class TrainerTests
         var first = RunFolder.Create(dir["run"]);
         first.WriteConfig(Small, dir.Path);
         File.WriteAllText(first.MetricsPath, "epoch,train_loss,train_acc,test_acc\n");
-        using (first.Lock())
+        // From Create on, before its training starts, the folder is the first run's.
+        Assert.Contains("another googlenet process", Assert.Throws<UserInputException>(() => RunFolder.Create(dir["run"])).Message);
+        using (first.Lock()) // the training takes the lock over ...
             Assert.Contains("another googlenet process", Assert.Throws<UserInputException>(() => RunFolder.Create(dir["run"])).Message);
-        Assert.Equal(first.Directory, RunFolder.Create(dir["run"]).Directory);
+        Assert.Equal(first.Directory, RunFolder.Create(dir["run"]).Directory); // ... and releases it when it ends
     }
 
     [Fact]
