@@ -39,7 +39,7 @@ public static class BenchCommand
         {
             if (result.GetValue(precision) == "bf16")
                 throw new UserInputException("--precision bf16 is not implemented: without bfloat16 arithmetic in the CPU (AVX512-BF16 or AMX) "
-                    + "libtorch emulates it, measured 5x slower than fp32 for inference and 16x for training (BENCHMARKS.md); use fp32");
+                    + "libtorch emulates it, measured 5x slower than fp32 for inference and 17x for training (BENCHMARKS.md); use fp32");
             bool asJson = result.GetValue(json);
             bool channelsLast = result.GetValue(layout) == "nhwc";
             var progress = new SynchronousProgress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
