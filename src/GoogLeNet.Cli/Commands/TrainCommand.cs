@@ -30,90 +30,97 @@ public static class TrainCommand
             var fromCommandLine = training.Read(result) with { Model = result.GetValue(model)!, Device = result.GetValue(device)! };
 
             RunFolder? run = null;
-            Checkpoint? checkpoint = null;
-            TrainOptions options;
-            if (result.GetValue(resume) is { } resumeDir)
-            {
-                if (result.Given(output))
-                    throw new UserInputException("--out and --resume cannot be combined: a resumed run stays in its folder");
-                run = RunFolder.Open(resumeDir);
-                checkpoint = Checkpoint.Read(run.CheckpointPath).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
-                options = checkpoint.Metadata.Options;
-                // Only what does not change the result may differ on resume (threads and micro-batches change
-                // only the order of floating-point additions); more epochs extend the run.
-                var fixedOptions = new Option[] { model, training.Lr, training.BatchSize, training.Resize, training.Seed, device,
-                    training.TrainLimit, training.TestLimit, training.LabelSmoothing };
-                foreach (var option in fixedOptions.Where(result.Given))
-                {
-                    if (option == model && string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
-                        continue;
-                    throw new UserInputException(option == model
-                        ? $"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}"
-                        : $"{option.Name} cannot be changed when resuming (the run was started with its own value; see {run.ConfigPath})");
-                }
-                options = options with
-                {
-                    Epochs = result.Given(training.Epochs) ? fromCommandLine.Epochs : options.Epochs,
-                    Threads = result.Given(training.Threads) ? fromCommandLine.Threads : options.Threads,
-                    MicroBatch = result.Given(training.MicroBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
-                };
-                options.Validate();
-                SgdStep.Check(options);
-                if (checkpoint.Metadata.Epoch >= options.Epochs)
-                    throw new UserInputException($"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further");
-            }
-            else
-            {
-                options = fromCommandLine.Validate();
-                // Refuse a size the model cannot take before anything is written.
-                using (var probe = Models.ModelRegistry.Get(options.Model).Create(1, 10))
-                {
-                    Analysis.ModelSummary.Of(options.Model, probe, options.Resize, 1);
-                    SgdStep.Resolve(options.MicroBatch, options.BatchSize, probe, options.Model);
-                }
-            }
-            if (options.Device == "cuda" && !cuda.is_available())
-                throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
-
-            // The data is checked before the run folder is made: a bad data file leaves nothing behind.
-            // A resumed run reads the data it was started with unless told otherwise.
-            string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data) ?? run?.RecordedDataDirectory());
-            var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
-            if (run is null)
-            {
-                run = RunFolder.Create(result.GetValue(output) ?? Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
-                run.WriteConfig(options, dataDir);
-            }
-
-            Console.WriteLine(checkpoint is null
-                ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, lr {options.Lr}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
-                : $"resuming {options.Model} in {run.Directory} after epoch {checkpoint.Metadata.Epoch} of {options.Epochs}");
-
-            using var stop = new StopSignals();
             try
             {
-                TrainingSummary summary;
-                if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
+                Checkpoint? checkpoint = null;
+                TrainOptions options;
+                if (result.GetValue(resume) is { } resumeDir)
                 {
-                    summary = AnsiConsole.Progress()
-                        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                        .Start(ctx => Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, ctx), checkpoint, stop.Token));
+                    if (result.Given(output))
+                        throw new UserInputException("--out and --resume cannot be combined: a resumed run stays in its folder");
+                    run = RunFolder.Open(resumeDir);
+                    checkpoint = Checkpoint.Read(run.CheckpointPath).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
+                    options = checkpoint.Metadata.Options;
+                    // Only what does not change the result may differ on resume (threads and micro-batches change
+                    // only the order of floating-point additions); more epochs extend the run.
+                    var fixedOptions = new Option[] { model, training.Lr, training.BatchSize, training.Resize, training.Seed, device,
+                        training.TrainLimit, training.TestLimit, training.LabelSmoothing };
+                    foreach (var option in fixedOptions.Where(result.Given))
+                    {
+                        if (option == model && string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
+                            continue;
+                        throw new UserInputException(option == model
+                            ? $"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}"
+                            : $"{option.Name} cannot be changed when resuming (the run was started with its own value; see {run.ConfigPath})");
+                    }
+                    options = options with
+                    {
+                        Epochs = result.Given(training.Epochs) ? fromCommandLine.Epochs : options.Epochs,
+                        Threads = result.Given(training.Threads) ? fromCommandLine.Threads : options.Threads,
+                        MicroBatch = result.Given(training.MicroBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
+                    };
+                    options.Validate();
+                    SgdStep.Check(options);
+                    if (checkpoint.Metadata.Epoch >= options.Epochs)
+                        throw new UserInputException($"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further");
                 }
                 else
                 {
-                    summary = Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, null), checkpoint, stop.Token);
+                    options = fromCommandLine.Validate();
+                    // Refuse a size the model cannot take before anything is written.
+                    using (var probe = Models.ModelRegistry.Get(options.Model).Create(1, 10))
+                    {
+                        Analysis.ModelSummary.Of(options.Model, probe, options.Resize, 1);
+                        SgdStep.Resolve(options.MicroBatch, options.BatchSize, probe, options.Model);
+                    }
                 }
-                Console.WriteLine($"loss {summary.TrainLoss:F3}, train acc {summary.TrainAcc:F3}, test acc {summary.TestAcc:F3}");
-                Console.WriteLine($"{summary.ExamplesPerSec:F1} examples/sec on {options.Device}");
-                Console.WriteLine($"run folder: {run.Directory} (curves.png, metrics.csv, checkpoint.bin, summary.json)");
-                return ExitCodes.Success;
+                if (options.Device == "cuda" && !cuda.is_available())
+                    throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
+
+                // The data is checked before the run folder is made: a bad data file leaves nothing behind.
+                // A resumed run reads the data it was started with unless told otherwise.
+                string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data) ?? run?.RecordedDataDirectory());
+                var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
+                if (run is null)
+                {
+                    run = RunFolder.Create(result.GetValue(output) ?? Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+                    run.WriteConfig(options, dataDir);
+                }
+
+                Console.WriteLine(checkpoint is null
+                    ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, lr {options.Lr}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
+                    : $"resuming {options.Model} in {run.Directory} after epoch {checkpoint.Metadata.Epoch} of {options.Epochs}");
+
+                using var stop = new StopSignals();
+                try
+                {
+                    TrainingSummary summary;
+                    if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
+                    {
+                        summary = AnsiConsole.Progress()
+                            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                            .Start(ctx => Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, ctx), checkpoint, stop.Token));
+                    }
+                    else
+                    {
+                        summary = Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, null), checkpoint, stop.Token);
+                    }
+                    Console.WriteLine($"loss {summary.TrainLoss:F3}, train acc {summary.TrainAcc:F3}, test acc {summary.TestAcc:F3}");
+                    Console.WriteLine($"{summary.ExamplesPerSec:F1} examples/sec on {options.Device}");
+                    Console.WriteLine($"run folder: {run.Directory} (curves.png, metrics.csv, checkpoint.bin, summary.json)");
+                    return ExitCodes.Success;
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine(File.Exists(run.CheckpointPath)
+                        ? $"googlenet: interrupted; the last completed epoch is kept. Resume with: googlenet train --resume {run.Directory}"
+                        : "googlenet: interrupted in the first epoch, before any checkpoint; nothing to resume: run the same command again to start over");
+                    return stop.ExitCode;
+                }
             }
-            catch (OperationCanceledException)
+            finally
             {
-                Console.Error.WriteLine(File.Exists(run.CheckpointPath)
-                    ? $"googlenet: interrupted; the last completed epoch is kept. Resume with: googlenet train --resume {run.Directory}"
-                    : "googlenet: interrupted in the first epoch, before any checkpoint; nothing to resume: run the same command again to start over");
-                return stop.ExitCode;
+                run?.Dispose(); // a run refused before its training began leaves its folder free
             }
         });
         return command;

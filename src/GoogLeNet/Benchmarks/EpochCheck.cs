@@ -44,7 +44,7 @@ public static class EpochCheck
         var folder = Directory.CreateTempSubdirectory("googlenet-epoch-");
         try
         {
-            var run = RunFolder.Create(folder.FullName);
+            using var run = RunFolder.Create(folder.FullName);
             var clock = Stopwatch.StartNew();
             var summary = Trainer.Run(options, run, train, test, observer(run), cancellationToken: cancellationToken);
             double seconds = clock.Elapsed.TotalSeconds;

@@ -51,7 +51,7 @@ public static class Comparison
                 parameters = summary.Params;
                 macs = summary.Macs;
             }
-            var run = RunFolder.Create(Path.Combine(directory, entry.Label.Replace(':', '-').Replace('=', '-')));
+            using var run = RunFolder.Create(Path.Combine(directory, entry.Label.Replace(':', '-').Replace('=', '-')));
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {

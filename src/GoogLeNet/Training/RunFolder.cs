@@ -6,13 +6,13 @@ namespace GoogLeNet.Training;
 /// The folder of one training run: <c>config.json</c>, <c>metrics.csv</c>, <c>curves.png</c>,
 /// <c>checkpoint.bin</c> and, when finished, <c>summary.json</c>.
 /// </summary>
-public sealed class RunFolder
+public sealed class RunFolder : IDisposable
 {
     private RunFolder(string directory) => Directory = directory;
 
     public string Directory { get; }
 
-    /// <summary>The lock <see cref="Create"/> took, kept until the training takes it over (<see cref="Lock"/>).</summary>
+    /// <summary>The lock <see cref="Create"/> or <see cref="Open"/> took, kept until the training takes it over (<see cref="Lock"/>).</summary>
     private IDisposable? heldLock;
     public string ConfigPath => Path.Combine(Directory, "config.json");
     public string MetricsPath => Path.Combine(Directory, "metrics.csv");
@@ -71,7 +71,7 @@ public sealed class RunFolder
     /// <summary>
     /// Takes the folder for one training process (an advisory lock on <c>run.lock</c>, released by the
     /// kernel if the process dies) and removes temporary files a killed process left half-written. The first
-    /// call after <see cref="Create"/> returns the lock Create took; disposing it releases the folder.
+    /// call after <see cref="Create"/> or <see cref="Open"/> returns the lock they took; disposing it releases the folder.
     /// </summary>
     /// <exception cref="UserInputException">Another process is training in this folder.</exception>
     public IDisposable Lock()
@@ -91,7 +91,10 @@ public sealed class RunFolder
         return stream;
     }
 
-    /// <summary>Opens an existing run for --resume.</summary>
+    /// <summary>
+    /// Opens an existing run for --resume and locks it, as <see cref="Create"/> does, so that a folder another
+    /// process is training in is refused before anything is read or printed.
+    /// </summary>
     public static RunFolder Open(string directory)
     {
         var run = new RunFolder(Path.GetFullPath(directory));
@@ -99,8 +102,12 @@ public sealed class RunFolder
             throw new UserInputException($"{directory}: run folder not found");
         if (!File.Exists(run.CheckpointPath))
             throw new UserInputException($"{directory}: no checkpoint.bin in this folder, nothing to resume (a run writes its first checkpoint when its first epoch ends)");
+        run.heldLock = run.Lock();
         return run;
     }
+
+    /// <summary>Releases the folder if no training took its lock over (a command refused after Create or Open).</summary>
+    public void Dispose() => Interlocked.Exchange(ref heldLock, null)?.Dispose();
 
     public void WriteConfig(TrainOptions options, string dataDirectory) =>
         AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(new { options, data = dataDirectory }, Json));

@@ -132,7 +132,7 @@ public class FaultTests(ReferenceRun reference) : IClassFixture<ReferenceRun>
         Assert.True(File.Exists(checkpoint), $"the first process wrote no checkpoint: {(first.Process.HasExited ? first.Wait(Timeout).Stderr : "")}");
 
         var second = CliRunner.Run("train", "--resume", run);
-        OptionMatrixTests.AssertOneLineError(second with { Stdout = "" }, "another googlenet process is training in this folder");
+        OptionMatrixTests.AssertOneLineError(second, "another googlenet process is training in this folder");
         Assert.False(first.Process.HasExited, "the first process must not be disturbed");
     }
 
@@ -199,7 +199,7 @@ public class FaultTests(ReferenceRun reference) : IClassFixture<ReferenceRun>
         var (wrapper, environment) = Sandbox.AsOrdinaryUser(dir["home"]);
         using var running = CliRunner.Start(environment, ["train", "--data", data, "--out", dir["run"]], wrapper);
         var result = running.Wait(Timeout);
-        OptionMatrixTests.AssertOneLineError(result with { Stdout = "" }, $"{labels}: permission denied");
+        OptionMatrixTests.AssertOneLineError(result, $"{labels}: permission denied");
         Assert.False(Directory.Exists(dir["run"]));
     }
 }
