@@ -211,9 +211,15 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(good, answered.Select(a => a.GetProperty("file").GetString()));
         foreach (var answer in answered)
         {
-            var top = answer.GetProperty("top").EnumerateArray().Select(t => t.GetProperty("prob").GetDouble()).ToList();
+            var top = answer.GetProperty("top").EnumerateArray().ToList();
+            var probs = top.Select(t => t.GetProperty("prob").GetDouble()).ToList();
             Assert.Equal(3, top.Count);
-            Assert.All(top, p => Assert.InRange(p, 0, 1));
+            // Three different classes, most likely first, their probabilities part of one softmax.
+            Assert.Equal(3, top.Select(t => t.GetProperty("index").GetInt32()).Distinct().Count());
+            Assert.Equal(probs.OrderDescending(), probs);
+            Assert.All(probs, p => Assert.InRange(p, 0, 1));
+            Assert.InRange(probs.Sum(), 0, 1 + 1e-6);
+            Assert.All(top, t => Assert.Equal(GoogLeNet.Data.FashionMnist.ClassNames[t.GetProperty("index").GetInt32()], t.GetProperty("label").GetString()));
         }
     }
 

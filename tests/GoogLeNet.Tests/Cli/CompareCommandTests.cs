@@ -25,6 +25,8 @@ public class CompareCommandTests
         var smoothed = GoogLeNet.Training.Checkpoint.Read(Path.Combine(dir["cmp"], "googlenet-bn-ls-0.1", "checkpoint.bin"));
         Assert.Equal(0.1, smoothed.Metadata.Options.LabelSmoothing);
         Assert.Equal(0, GoogLeNet.Training.Checkpoint.Read(Path.Combine(dir["cmp"], "googlenet", "checkpoint.bin")).Metadata.Options.LabelSmoothing);
+        using var png = SkiaSharp.SKBitmap.Decode(Path.Combine(dir["cmp"], "compare.png"));
+        Assert.True(png is { Width: > 300, Height: > 200 }, "compare.png is a picture");
     }
 
     [Theory]

@@ -25,6 +25,14 @@ public class NativeLoaderTests
 
         var needs = ElfVersionPatch.ReadVersionNeeds(File.ReadAllBytes(original));
         bool hostHasAll = needs.Where(n => n.File.StartsWith("libstdc++")).All(n => HostHas(n.Version));
+        // A fixed expectation beside the detection: Debian 12's libstdc++ (GCC 12) stops at GLIBCXX_3.4.30,
+        // and TorchSharp 0.107's library asks for 3.4.32, so there the patched copy must be in use.
+        if (File.Exists("/etc/os-release") && File.ReadLines("/etc/os-release").Contains("VERSION_ID=\"12\"")
+            && File.ReadLines("/etc/os-release").Contains("ID=debian"))
+        {
+            Assert.False(hostHasAll, "Debian 12's libstdc++ lacks GLIBCXX_3.4.32");
+            Assert.StartsWith("host libstdc++ lacks GLIBCXX_3.4.32", NativeLoader.Status);
+        }
         if (hostHasAll)
         {
             Assert.Null(NativeLoader.PatchedLibrary);

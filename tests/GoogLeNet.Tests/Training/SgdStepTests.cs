@@ -75,10 +75,15 @@ public class SgdStepTests
     [Fact]
     public void SlicesLowerTheMemoryEstimate()
     {
-        // A batch whose activations take more than this machine's memory (12 MB per 96x96 image).
-        int batch = (int)Math.Min(OptionLimits.MaxBatch, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 12e6 + 1);
-        var e = Assert.Throws<UserInputException>(() => new TrainOptions { BatchSize = batch }.Validate());
-        Assert.EndsWith("use a smaller batch or --micro-batch", e.Message);
-        new TrainOptions { BatchSize = batch, MicroBatch = 64 }.Validate();
+        // The estimate is 12 MB of activations per 96x96 training image, held for the whole batch or for one
+        // slice of it: 60,000 images 670.6 GiB, slices of 30,000 half that, a quarter of the pixels a quarter.
+        string Refusal(int microBatch, int side) =>
+            Assert.Throws<UserInputException>(() => new TrainOptions { BatchSize = 60_000, MicroBatch = microBatch, Resize = side }.Validate()).Message;
+        Assert.StartsWith("--batch-size 60000 at 96x96 needs about 670.6 GiB of memory and this machine has ", Refusal(0, 96));
+        Assert.EndsWith("use a smaller batch or --micro-batch", Refusal(0, 96));
+        Assert.StartsWith("--batch-size 60000 at 96x96 needs about 335.3 GiB", Refusal(30_000, 96));
+        Assert.StartsWith("--batch-size 60000 at 48x48 needs about 167.6 GiB", Refusal(0, 48));
+        // Slices of 64 images need 0.7 GiB: accepted.
+        new TrainOptions { BatchSize = 60_000, MicroBatch = 64 }.Validate();
     }
 }

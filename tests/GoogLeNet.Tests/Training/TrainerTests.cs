@@ -34,7 +34,13 @@ public class TrainerTests
         Assert.True(summary.ExamplesPerSec > 0);
         Assert.Equal(2 * 3, recorder.Steps.Count); // 96 / 32 batches per epoch
         Assert.True(File.Exists(run.CheckpointPath));
-        Assert.True(File.Exists(run.SummaryPath));
+        using (var written = System.Text.Json.JsonDocument.Parse(File.ReadAllText(run.SummaryPath)))
+        {
+            Assert.Equal(2, written.RootElement.GetProperty("epochs").GetInt32());
+            Assert.Equal(5_977_530, written.RootElement.GetProperty("params").GetInt64());
+            Assert.Equal(summary.TestAcc, written.RootElement.GetProperty("test_acc").GetDouble());
+            Assert.Equal(summary.TrainLoss, written.RootElement.GetProperty("train_loss").GetDouble());
+        }
         var points = MetricsCsv.Parse(File.ReadAllText(run.MetricsPath));
         // Three batches per epoch: a train point after each (every max(1, 3 / 5) batches) and one test point.
         Assert.Equal(2 * (3 + 1), points.Count);
