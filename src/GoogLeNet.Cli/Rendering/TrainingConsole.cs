@@ -6,8 +6,8 @@ namespace GoogLeNet.Cli.Rendering;
 
 /// <summary>
 /// Shows training as it goes: on a terminal a live progress bar per epoch with loss, accuracy, images/s
-/// and time left; otherwise (a CI log, a file) a plain line every tenth of an epoch. Redraws curves.png
-/// after every epoch.
+/// and time left; otherwise (a CI log, a file) a plain line every tenth of an epoch. Each finished epoch's
+/// line says how long the rest of the run will take at that epoch's pace. Redraws curves.png after every epoch.
 /// </summary>
 /// <param name="plain">Where the plain lines go (standard output unless told otherwise).</param>
 public sealed class TrainingConsole(RunFolder run, string model, ProgressContext? live, TextWriter? plain = null) : ITrainingObserver
@@ -15,11 +15,13 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
     private readonly TextWriter _plain = plain ?? Console.Out;
     private ProgressTask? _task;
     private int _nextPlainLine;
+    private int _epochs;
     private readonly Stopwatch _epochClock = new();
 
     public void EpochStarted(int epoch, int epochs, int batches)
     {
         _epochClock.Restart();
+        _epochs = epochs;
         _nextPlainLine = Math.Max(1, batches / 10);
         if (live is not null)
             _task = live.AddTask($"epoch {epoch}/{epochs}", maxValue: batches);
@@ -51,6 +53,8 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
     {
         string line = $"epoch {r.Epoch}: loss {r.TrainLoss:F3}, train acc {r.TrainAcc:F3}, test acc {r.TestAcc:F3}, " +
                       $"{r.TrainExamples / r.TrainSeconds:F1} img/s, {Duration(TimeSpan.FromSeconds(r.WallSeconds))}";
+        if (r.Epoch < _epochs)
+            line += $"; {_epochs - r.Epoch} more, about {Duration(TimeSpan.FromSeconds(r.WallSeconds * (_epochs - r.Epoch)))}";
         if (_task is not null)
         {
             _task.Description = line;
