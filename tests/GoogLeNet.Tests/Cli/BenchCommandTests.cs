@@ -101,11 +101,11 @@ public class BenchCommandTests
         Assert.Equal(13, rows["max pooling"].GetProperty("layers").GetInt32());
         // The layers' multiply-adds are the network's, for a batch of 4.
         Assert.Equal(4 * MacsAt32, rows.Values.Sum(r => r.GetProperty("multiply_adds").GetInt64()));
-        // The layers, timed one by one, take less than the whole step and the whole inference batch (whose
-        // remainder, the concatenations and the update, is the "outside" row).
-        var outside = rows.Values.Single(r => r.GetProperty("kind").GetString()!.StartsWith("outside the layers"));
-        Assert.InRange(outside.GetProperty("milliseconds").GetDouble(), 0, p.GetProperty("step_milliseconds").GetDouble());
-        Assert.InRange(outside.GetProperty("inference_milliseconds").GetDouble(), 0, p.GetProperty("inference_milliseconds").GetDouble());
+        // The time outside the layers (the whole step's minus the layers timed one by one; it can come out
+        // slightly negative) has its own row.
+        Assert.Single(rows.Values, r => r.GetProperty("kind").GetString()!.StartsWith("outside the layers"));
+        Assert.True(p.GetProperty("step_milliseconds").GetDouble() > 0);
+        Assert.True(p.GetProperty("inference_milliseconds").GetDouble() > 0);
         // Every kind of layer was timed in both passes.
         Assert.All(rows.Values.Where(r => r.GetProperty("layers").GetInt32() > 0),
             r => Assert.True(r.GetProperty("inference_milliseconds").GetDouble() > 0, r.GetProperty("kind").GetString()));

@@ -43,7 +43,7 @@ public class TrainCommandTests
             var confusion = e.RootElement.GetProperty("confusion").EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetInt64()).ToList()).ToList();
             Assert.Equal(30, confusion.Sum(r => r.Sum()));
             // Accuracy is the confusion matrix's diagonal, and the checkpoint scores what training reported
-            // for it (within one of the 30 images: evaluate runs on 2 threads, training ran on 1).
+            // for it (within one of the 30 images: evaluate runs on every core by default, training ran on 1).
             double acc = e.RootElement.GetProperty("test_acc").GetDouble();
             Assert.Equal(Enumerable.Range(0, 10).Sum(i => confusion[i][i]) / 30.0, acc, 9);
             Assert.InRange(acc, testAcc - 1.5 / 30, testAcc + 1.5 / 30);
