@@ -37,15 +37,30 @@ public sealed class RunFolder : IDisposable
         var run = new RunFolder(Path.GetFullPath(directory));
         if (File.Exists(run.Directory))
             throw new UserInputException($"{directory}: --out names a file, not a folder");
-        if (File.Exists(run.CheckpointPath))
-            throw new UserInputException($"{directory}: already holds a training run; continue it with --resume {directory} or choose another --out");
-        if (System.IO.Directory.Exists(run.Directory)
-            && System.IO.Directory.EnumerateFileSystemEntries(run.Directory).Select(Path.GetFileName)
-                .FirstOrDefault(name => !OwnFiles.Contains(name!) && !AtomicFile.IsLeftover(name!)) is { } foreign)
-            throw new UserInputException($"{directory}: --out names a folder that holds other files ({foreign}); choose a new or empty folder");
+        run.RefuseIfTaken(directory); // before anything is written there
         PrepareOutput(run.Directory, directory);
         run.heldLock = run.Lock(); // a run still in its first epoch there has not written a checkpoint yet
+        try
+        {
+            run.RefuseIfTaken(directory); // again under the lock: a run may have finished its first epoch meanwhile
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
         return run;
+    }
+
+    /// <summary>Refuses a folder that holds a checkpoint or files that are not a run's.</summary>
+    private void RefuseIfTaken(string shown)
+    {
+        if (File.Exists(CheckpointPath))
+            throw new UserInputException($"{shown}: already holds a training run; continue it with --resume {shown} or choose another --out");
+        if (System.IO.Directory.Exists(Directory)
+            && System.IO.Directory.EnumerateFileSystemEntries(Directory).Select(Path.GetFileName)
+                .FirstOrDefault(name => !OwnFiles.Contains(name!) && !AtomicFile.IsLeftover(name!)) is { } foreign)
+            throw new UserInputException($"{shown}: --out names a folder that holds other files ({foreign}); choose a new or empty folder");
     }
 
     /// <summary>
@@ -87,7 +102,15 @@ public sealed class RunFolder : IDisposable
         {
             throw new UserInputException($"{Directory}: another googlenet process is training in this folder", 2, e);
         }
-        AtomicFile.DeleteLeftovers(Directory);
+        try
+        {
+            AtomicFile.DeleteLeftovers(Directory);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
         return stream;
     }
 
