@@ -8,12 +8,12 @@ namespace GoogLeNet.Training;
 /// </summary>
 public sealed class RunFolder : IDisposable
 {
+    /// <summary>The lock <see cref="Create"/> or <see cref="Open"/> took, kept until the training takes it over (<see cref="Lock"/>).</summary>
+    private IDisposable? heldLock;
+
     private RunFolder(string directory) => Directory = directory;
 
     public string Directory { get; }
-
-    /// <summary>The lock <see cref="Create"/> or <see cref="Open"/> took, kept until the training takes it over (<see cref="Lock"/>).</summary>
-    private IDisposable? heldLock;
     public string ConfigPath => Path.Combine(Directory, "config.json");
     public string MetricsPath => Path.Combine(Directory, "metrics.csv");
     public string CurvesPath => Path.Combine(Directory, "curves.png");
