@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using GoogLeNet;
 using GoogLeNet.Cli.Commands;
 
@@ -8,6 +9,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // Numbers are read and written with a decimal point whatever the user's locale, as in the book and the
+        // shell: under de_DE, `--lr 0.05` was read as 5 (the point is a digit-group separator there) and the
+        // book's lines came out as `loss 2,338`.
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
         var root = new RootCommand("GoogLeNet.NET: the GoogLeNet / Inception family of image classifiers, on TorchSharp.")
         {
             ModelsCommand.Create(),

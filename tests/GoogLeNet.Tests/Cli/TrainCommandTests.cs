@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using GoogLeNet.Tests.Data;
 using SkiaSharp;
@@ -89,6 +90,21 @@ public class TrainCommandTests
         var empty = CliRunner.Run("train", "--resume", dir["data"]);
         Assert.Equal(2, empty.ExitCode);
         Assert.Contains("no checkpoint.bin in this folder", empty.Stderr);
+    }
+
+    [Fact]
+    public void AGermanLocaleReadsAndWritesNumbersWithADecimalPoint()
+    {
+        // The premise: German reads "0.05" as 5, so the config below tells the two readings apart.
+        Assert.Equal(5, double.Parse("0.05", CultureInfo.GetCultureInfo("de-DE")));
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 64, 30);
+        var german = new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8", ["LC_ALL"] = "de_DE.UTF-8" };
+        var train = CliRunner.Run(TimeSpan.FromMinutes(5), german, ["train", "--lr", "0.05", "--data", dir["data"], "--out", dir["run"], .. Quick]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["run"], "config.json"))))
+            Assert.Equal(0.05, config.RootElement.GetProperty("options").GetProperty("lr").GetDouble());
+        Assert.Matches(@"loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}", train.Stdout);
     }
 
     [Theory]
