@@ -156,6 +156,8 @@ public static class FashionMnist
 
     private static string RequireComplete(string directory, string origin)
     {
+        if (File.Exists(directory))
+            throw new DataFileException(directory, $"is a file, not a folder (from {origin}); name the folder that holds the four IDX files");
         if (!Directory.Exists(directory))
             throw new DataFileException(directory, $"folder not found (from {origin})");
         var missing = Files.Where(f => FindFile(directory, f.Stem) is null).Select(f => f.Stem).ToList();

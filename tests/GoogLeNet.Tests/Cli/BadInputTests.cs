@@ -23,6 +23,7 @@ public sealed class BadInputTests : IDisposable
     {
         // case, file the message names (relative to the data folder; "" for the folder), problem
         { "folder missing", "", "folder not found (from --data)" },
+        { "a file, not a folder", "", "is a file, not a folder (from --data); name the folder that holds the four IDX files" },
         { "file missing", "t10k-labels-idx1-ubyte", "file not found (neither t10k-labels-idx1-ubyte nor t10k-labels-idx1-ubyte.gz; from --data)" },
         { "empty file", "train-images-idx3-ubyte", "file is empty" },
         { "truncated gzip", "train-images-idx3-ubyte.gz", "corrupt or truncated gzip data" },
@@ -43,6 +44,11 @@ public sealed class BadInputTests : IDisposable
         {
             case "folder missing":
                 Directory.Delete(data, recursive: true);
+                break;
+            case "a file, not a folder":
+                byte[] labels = File.ReadAllBytes(P("train-labels-idx1-ubyte"));
+                Directory.Delete(data, recursive: true);
+                File.WriteAllBytes(data, labels);
                 break;
             case "file missing":
                 File.Delete(P(file));
