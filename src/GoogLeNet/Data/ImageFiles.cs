@@ -20,7 +20,9 @@ public static class ImageFiles
     /// <summary>
     /// Decodes a picture (colour, grey, with alpha, 8 or 16 bits per channel) to grey with the ITU-R 601
     /// luma weights that PIL's "L" conversion uses. Transparent pixels count as black, Fashion-MNIST's
-    /// background. With <paramref name="invert"/>, dark-on-light pictures are turned light-on-dark.
+    /// background. With <paramref name="invert"/>, dark-on-light pictures are turned light-on-dark. A photo
+    /// whose EXIF data says how to turn it (a phone held upright stores its pictures on their side) is turned
+    /// so, as picture viewers show it.
     /// </summary>
     /// <exception cref="DataFileException">The file is missing, empty or not a picture.</exception>
     public static GreyImage ReadGrey(string path, bool invert = false)
@@ -69,12 +71,42 @@ public static class ImageFiles
                     luma = 255 - luma;
                 grey[i] = (byte)Math.Clamp(Math.Round(luma), 0, 255);
             }
-            return new GreyImage(bitmap.Width, bitmap.Height, grey);
+            return Orient(new GreyImage(bitmap.Width, bitmap.Height, grey), codec.EncodedOrigin);
         }
         finally
         {
             scaled?.Dispose();
         }
+    }
+
+    /// <summary>The picture as it is meant to be seen, from the stored one and its EXIF orientation.</summary>
+    public static GreyImage Orient(GreyImage stored, SKEncodedOrigin origin)
+    {
+        int w = stored.Width, h = stored.Height;
+        // For each shown pixel (x, y), the stored pixel it comes from; the last four swap width and height.
+        Func<int, int, (int X, int Y)>? source = origin switch
+        {
+            SKEncodedOrigin.TopRight => (x, y) => (w - 1 - x, y),            // mirrored left to right
+            SKEncodedOrigin.BottomRight => (x, y) => (w - 1 - x, h - 1 - y), // upside down
+            SKEncodedOrigin.BottomLeft => (x, y) => (x, h - 1 - y),          // mirrored top to bottom
+            SKEncodedOrigin.LeftTop => (x, y) => (y, x),                     // transposed
+            SKEncodedOrigin.RightTop => (x, y) => (y, h - 1 - x),            // shown turned a quarter clockwise
+            SKEncodedOrigin.RightBottom => (x, y) => (w - 1 - y, h - 1 - x), // transposed across the other diagonal
+            SKEncodedOrigin.LeftBottom => (x, y) => (w - 1 - y, x),          // shown turned a quarter anticlockwise
+            _ => null,
+        };
+        if (source is null)
+            return stored;
+        bool swap = origin >= SKEncodedOrigin.LeftTop;
+        int shownWidth = swap ? h : w, shownHeight = swap ? w : h;
+        var pixels = new byte[stored.Pixels.Length];
+        for (int y = 0; y < shownHeight; y++)
+            for (int x = 0; x < shownWidth; x++)
+            {
+                var (sx, sy) = source(x, y);
+                pixels[y * shownWidth + x] = stored.Pixels[sy * w + sx];
+            }
+        return new GreyImage(shownWidth, shownHeight, pixels);
     }
 
     /// <summary>The format a file's first bytes announce, for a clearer message when it cannot be decoded.</summary>

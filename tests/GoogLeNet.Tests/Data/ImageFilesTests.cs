@@ -32,6 +32,34 @@ public class ImageFilesTests
         Assert.All(ImageFiles.ReadGrey(dir["faint.png"], invert: true).Pixels, p => Assert.Equal(155, p));
     }
 
+    [Theory]
+    // EXIF orientation, the shown size, and the corner where the stored picture's white top-left quarter is shown.
+    [InlineData(1, 40, 20, "top left")]
+    [InlineData(2, 40, 20, "top right")]
+    [InlineData(3, 40, 20, "bottom right")]
+    [InlineData(4, 40, 20, "bottom left")]
+    [InlineData(5, 20, 40, "top left")]
+    [InlineData(6, 20, 40, "top right")]
+    [InlineData(7, 20, 40, "bottom right")]
+    [InlineData(8, 20, 40, "bottom left")]
+    public void PhotosAreTurnedAsTheirExifOrientationSays(ushort orientation, int width, int height, string white)
+    {
+        using var dir = new TempDirectory();
+        var image = ImageFiles.ReadGrey(Pictures.WriteOrientedJpeg(dir["photo.jpg"], orientation));
+        Assert.Equal((width, height), (image.Width, image.Height));
+        // The middle of each quarter, away from the edges where JPEG blurs.
+        foreach (var corner in new[] { "top left", "top right", "bottom left", "bottom right" })
+        {
+            int x = corner.EndsWith("left") ? width / 4 : 3 * width / 4;
+            int y = corner.StartsWith("top") ? height / 4 : 3 * height / 4;
+            byte pixel = image.Pixels[y * width + x];
+            if (corner == white)
+                Assert.True(pixel >= 230, $"{corner}: {pixel}, expected white");
+            else
+                Assert.True(pixel <= 25, $"{corner}: {pixel}, expected black");
+        }
+    }
+
     [Fact]
     public void VeryLargePicturesAreScaledDownNotRefused()
     {

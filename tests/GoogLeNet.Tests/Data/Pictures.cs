@@ -27,6 +27,34 @@ public static class Pictures
     }
 
     /// <summary>
+    /// A 40x20 JPEG, black with its top-left quarter white, stored with EXIF orientation
+    /// <paramref name="orientation"/> (1-8): an APP1 segment written by hand after the start-of-image marker,
+    /// because Skia's encoder writes none. 6 is what a phone held upright stores.
+    /// </summary>
+    public static string WriteOrientedJpeg(string path, ushort orientation)
+    {
+        using var bitmap = new SKBitmap(40, 20, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        bitmap.Erase(SKColors.Black);
+        using (var canvas = new SKCanvas(bitmap))
+        using (var white = new SKPaint { Color = SKColors.White })
+            canvas.DrawRect(0, 0, 20, 10, white);
+        using var jpeg = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+        byte[] encoded = jpeg.ToArray();
+        byte[] exif =
+        [
+            0xFF, 0xE1, 0x00, 0x22,                         // APP1, 34 bytes with this length field
+            (byte)'E', (byte)'x', (byte)'i', (byte)'f', 0, 0,
+            (byte)'M', (byte)'M', 0x00, 0x2A, 0, 0, 0, 8,   // big-endian TIFF header, first IFD at offset 8
+            0x00, 0x01,                                     // one entry:
+            0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1,             // Orientation, SHORT, one value,
+            (byte)(orientation >> 8), (byte)orientation, 0, 0,
+            0, 0, 0, 0,                                     // no next IFD
+        ];
+        File.WriteAllBytes(path, [.. encoded[..2], .. exif, .. encoded[2..]]);
+        return path;
+    }
+
+    /// <summary>
     /// A PNG of a few hundred bytes whose header announces <paramref name="width"/> x <paramref name="height"/>
     /// grey pixels, with one row of data: what a decompression bomb or a damaged header looks like.
     /// </summary>
