@@ -57,8 +57,19 @@ public static class EvaluateCommand
             {
                 Render(evaluation, labels, checkpoint);
             }
-            Plots.WriteConfusion(picture, evaluation.Confusion, labels,
-                $"{checkpoint.Metadata.Model}, epoch {checkpoint.Metadata.Epoch}: test acc {evaluation.Accuracy:F3}");
+            try
+            {
+                Plots.WriteConfusion(picture, evaluation.Confusion, labels,
+                    $"{checkpoint.Metadata.Model}, epoch {checkpoint.Metadata.Epoch}: test acc {evaluation.Accuracy:F3}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A checkpoint in a folder the user may read but not write (shared, mounted read-only) is still
+                // evaluated: the figures are out, only the picture is missing, so this is not a failure.
+                string reason = e is UnauthorizedAccessException ? "permission denied" : e.Message.Split('\n')[0];
+                Console.Error.WriteLine($"googlenet: warning: {picture}: not written ({reason}); the results above are complete");
+                return ExitCodes.Success;
+            }
             if (!asJson)
                 Console.WriteLine($"confusion matrix picture: {picture}");
             return ExitCodes.Success;

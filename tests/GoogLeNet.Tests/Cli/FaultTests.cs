@@ -17,6 +17,7 @@ public sealed class ReferenceRun : IDisposable
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"the reference run failed: {result.Stderr}");
         Metrics = File.ReadAllText(Path.Combine(_dir["run"], "metrics.csv"));
+        CheckpointPath = Path.Combine(_dir["run"], "checkpoint.bin");
         var epochs = Checkpoint.Read(Path.Combine(_dir["run"], "checkpoint.bin")).Metadata.Epochs;
         EpochMilliseconds = (int)(epochs.Average(e => e.WallSeconds) * 1000);
     }
@@ -25,6 +26,9 @@ public sealed class ReferenceRun : IDisposable
     public int EpochMilliseconds { get; }
 
     public string Data { get; }
+
+    /// <summary>The uninterrupted run's last checkpoint.</summary>
+    public string CheckpointPath { get; }
 
     /// <summary>metrics.csv of the uninterrupted run.</summary>
     public string Metrics { get; }
@@ -201,5 +205,34 @@ public class FaultTests(ReferenceRun reference) : IClassFixture<ReferenceRun>
         var result = running.Wait(Timeout);
         OptionMatrixTests.AssertOneLineError(result, $"{labels}: permission denied");
         Assert.False(Directory.Exists(dir["run"]));
+    }
+
+    [LinuxFact]
+    [UnsupportedOSPlatform("windows")]
+    public void EvaluateInAFolderItCannotWriteGivesTheResultsAndWarnsAboutThePicture()
+    {
+        using var dir = new TempDirectory();
+        string shared = dir["shared"];
+        Directory.CreateDirectory(shared);
+        File.Copy(reference.CheckpointPath, Path.Combine(shared, "checkpoint.bin"));
+        const UnixFileMode readOnly = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(shared, readOnly);
+        try
+        {
+            var (wrapper, environment) = Sandbox.AsOrdinaryUser(dir["home"]);
+            using var running = CliRunner.Start(environment, ["evaluate", "--checkpoint", shared, "--data", reference.Data, "--json"], wrapper);
+            var result = running.Wait(Timeout);
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            using (var json = System.Text.Json.JsonDocument.Parse(result.Stdout))
+                Assert.Equal(32, json.RootElement.GetProperty("examples").GetInt32());
+            string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"googlenet: warning: {Path.Combine(shared, "confusion.png")}: not written (permission denied); the results above are complete", line);
+            Assert.Equal(["checkpoint.bin"], Directory.GetFiles(shared).Select(Path.GetFileName));
+        }
+        finally
+        {
+            File.SetUnixFileMode(shared, readOnly | UnixFileMode.UserWrite);
+        }
     }
 }
