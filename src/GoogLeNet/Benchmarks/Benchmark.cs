@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using GoogLeNet.Analysis;
 using static TorchSharp.torch;
 
 namespace GoogLeNet.Benchmarks;
@@ -27,8 +26,7 @@ public static class Benchmark
         OptionLimits.InRange(steps, "--steps", 1, 100_000);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
         using var run = SyntheticRun.Create(modelName, batchSize, size, threads, channelsLast, microBatch);
-        var (info, model, x, y) = (run.Info, run.Model, run.X, run.Y);
-        long macs = ModelSummary.Of(info.Name, model, size, 1).Macs;
+        var (info, model, x, y, macs) = (run.Info, run.Model, run.X, run.Y, run.Macs);
         using var optimizer = optim.SGD(model.parameters(), 0.01);
         int slice = Training.SgdStep.Resolve(microBatch, batchSize, model, info.Name);
 

@@ -6,20 +6,23 @@ namespace GoogLeNet.Benchmarks;
 /// <summary>
 /// What <see cref="Benchmark"/> and <see cref="LayerProfile"/> both time: a registered model initialised as
 /// <c>train</c> initialises it, and one fixed batch of synthetic images and labels, in the memory order
-/// asked for.
+/// asked for. A size the model cannot take is refused here, in one line, before anything is timed.
 /// </summary>
 internal sealed class SyntheticRun : IDisposable
 {
-    private SyntheticRun(ModelInfo info, Classifier model, Tensor x, Tensor y)
+    private SyntheticRun(ModelInfo info, Classifier model, long macs, Tensor x, Tensor y)
     {
         Info = info;
         Model = model;
+        Macs = macs;
         X = x;
         Y = y;
     }
 
     public ModelInfo Info { get; }
     public Classifier Model { get; }
+    /// <summary>Multiply-adds of one image's forward pass at this size.</summary>
+    public long Macs { get; }
     public Tensor X { get; }
     public Tensor Y { get; }
 
@@ -34,12 +37,22 @@ internal sealed class SyntheticRun : IDisposable
         var info = ModelRegistry.Get(modelName);
         manual_seed(0);
         var model = info.Create(1, 10);
+        long macs;
+        try
+        {
+            macs = Analysis.ModelSummary.Of(info.Name, model, size, 1).Macs;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         Initialization.XavierUniform(model);
         if (channelsLast)
             Runtime.ChannelsLast.Apply(model);
         using var image = rand(batchSize, 1, size, size);
         var x = channelsLast ? Runtime.ChannelsLast.Of(image) : image.clone();
-        return new SyntheticRun(info, model, x, randint(0, 10, [batchSize]));
+        return new SyntheticRun(info, model, macs, x, randint(0, 10, [batchSize]));
     }
 
     public void Dispose()

@@ -74,6 +74,15 @@ public class BenchCommandTests
         Assert.Contains("--steps does not apply with --profile", steps.Stderr);
     }
 
+    [Theory]
+    [InlineData("--model", "alexnet")]
+    [InlineData("--model", "alexnet", "--profile")]
+    public void ASizeTheModelCannotTakeIsOneLine(params string[] args)
+    {
+        // alexnet needs at least 193x193; the default --size is 96.
+        OptionMatrixTests.AssertOneLineError(InProcessCli.Run(["bench", .. args]), "a 96x96 input does not fit alexnet");
+    }
+
     [Fact]
     public void Bf16IsRefusedWithItsReason()
     {
