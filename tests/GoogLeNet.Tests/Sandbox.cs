@@ -48,6 +48,13 @@ public static class Sandbox
             "unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, mountPoint];
     }
 
+    /// <summary>
+    /// A wrapper that gives the tool a terminal of its own (a pseudo-terminal from util-linux's <c>script</c>,
+    /// on every Debian), so that it behaves as it does in front of a user. Arguments must not hold a single quote.
+    /// </summary>
+    public static string[] InTerminal() =>
+        ["sh", "-c", """c=''; for a; do c="$c '$a'"; done; exec script -qec "$c" /dev/null""", "sh"];
+
     public static bool IsRoot => OperatingSystem.IsLinux() && GetEffectiveUserId() == 0;
 
     /// <summary>

@@ -1,3 +1,4 @@
+using GoogLeNet.Cli.Rendering;
 using GoogLeNet.Data;
 using Spectre.Console;
 
@@ -15,7 +16,7 @@ public static class DataSupport
 
         string target = FashionMnist.CacheDirectory;
         Console.Error.WriteLine($"Fashion-MNIST not found locally ({FashionMnist.SearchedDescription()}); downloading to {target}");
-        if (Console.IsErrorRedirected || Console.IsOutputRedirected)
+        if (Console.IsErrorRedirected || !Terminal.CanRedraw)
         {
             string last = "";
             var progress = new SynchronousProgress<(string File, long Bytes, long? Total)>(p =>

@@ -95,7 +95,7 @@ public static class TrainCommand
                 try
                 {
                     TrainingSummary summary;
-                    if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
+                    if (Terminal.CanRedraw)
                     {
                         summary = AnsiConsole.Progress()
                             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())

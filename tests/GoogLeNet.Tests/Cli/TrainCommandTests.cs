@@ -92,6 +92,21 @@ public class TrainCommandTests
         Assert.Contains("no checkpoint.bin in this folder", empty.Stderr);
     }
 
+    [LinuxFact]
+    public void ADumbTerminalShowsEveryEpochsResults()
+    {
+        // TERM=dumb (Emacs' shell, some IDE consoles): a terminal that cannot redraw a progress bar.
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 64, 30);
+        using var running = CliRunner.Start(new Dictionary<string, string> { ["TERM"] = "dumb" },
+            ["train", "--data", dir["data"], "--out", dir["run"], .. Quick[2..], "--epochs", "2"], Sandbox.InTerminal());
+        var result = running.Wait(TimeSpan.FromMinutes(5));
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.Matches(@"epoch 1: loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}", result.Stdout);
+        Assert.Matches(@"epoch 2: loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}", result.Stdout);
+        Assert.DoesNotContain("\u001b[", result.Stdout);
+    }
+
     [Fact]
     public void AGermanLocaleReadsAndWritesNumbersWithADecimalPoint()
     {
