@@ -26,14 +26,15 @@ public static class CompareCommand
                 throw new UserInputException("--models names no model");
             if (entries.Select(e => e.Label).Distinct().Count() != entries.Count)
                 throw new UserInputException("--models names the same entry twice");
-            // --label-smoothing applies to every entry without its own NAME:ls=EPS.
+            // --label-smoothing applies to every entry without its own NAME:ls=EPS. Every entry is checked before
+            // the first one trains: a size that doesn't fit the last model must not end a run hours in.
             var options = training.Read(result).Validate();
             foreach (var entry in entries)
-                SgdStep.Check((options with { Model = entry.Model, LabelSmoothing = entry.LabelSmoothing ?? options.LabelSmoothing }).Validate());
+                Trainer.Check((options with { Model = entry.Model, LabelSmoothing = entry.LabelSmoothing ?? options.LabelSmoothing }).Validate());
 
             string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data));
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
-            string shown = result.GetValue(output) ?? Path.Combine("runs", $"compare-{DateTime.Now:yyyyMMdd-HHmmss}");
+            string shown = result.GetValue(output) ?? RunFolder.FreeName(Path.Combine("runs", $"compare-{DateTime.Now:yyyyMMdd-HHmmss}"));
             string directory = Path.GetFullPath(shown);
             RunFolder.PrepareOutput(directory, shown);
             Console.WriteLine($"comparing {string.Join(", ", entries.Select(e => e.Label))}: {options.Epochs} epochs each on {train.Count:N0} images at {options.Resize}x{options.Resize}; output in {directory}");

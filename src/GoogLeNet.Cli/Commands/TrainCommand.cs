@@ -60,20 +60,12 @@ public static class TrainCommand
                         MicroBatch = result.Given(training.MicroBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
                     };
                     options.Validate();
-                    SgdStep.Check(options);
                     if (checkpoint.Metadata.Epoch >= options.Epochs)
                         throw new UserInputException($"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further");
                 }
                 else
-                {
                     options = fromCommandLine.Validate();
-                    // Refuse a size the model cannot take before anything is written.
-                    using (var probe = Models.ModelRegistry.Get(options.Model).Create(1, 10))
-                    {
-                        Analysis.ModelSummary.Of(options.Model, probe, options.Resize, 1);
-                        SgdStep.Resolve(options.MicroBatch, options.BatchSize, probe, options.Model);
-                    }
-                }
+                Trainer.Check(options);
                 if (options.Device == "cuda" && !cuda.is_available())
                     throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
 
@@ -83,7 +75,9 @@ public static class TrainCommand
                 var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
                 if (run is null)
                 {
-                    run = RunFolder.Create(result.GetValue(output) ?? Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+                    run = result.GetValue(output) is { } chosen
+                        ? RunFolder.Create(chosen)
+                        : RunFolder.CreateNew(Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
                     run.WriteConfig(options, dataDir);
                 }
 

@@ -52,6 +52,35 @@ public sealed class RunFolder : IDisposable
         return run;
     }
 
+    /// <summary>
+    /// Creates a new run folder at <paramref name="path"/>, or at PATH-2, PATH-3, ... when that name is taken:
+    /// for the default names, which end in the time to the second, so that runs started within one second
+    /// (one after another in a script, or side by side) each get a folder of their own.
+    /// </summary>
+    public static RunFolder CreateNew(string path)
+    {
+        while (true)
+        {
+            try
+            {
+                return Create(FreeName(path));
+            }
+            catch (RunFolderInUseException)
+            {
+                // Another process made the same folder at the same moment and trains there: the next name is free.
+            }
+        }
+    }
+
+    /// <summary><paramref name="path"/>, or PATH-2, PATH-3, ..., the first that names nothing yet.</summary>
+    public static string FreeName(string path)
+    {
+        string candidate = path;
+        for (int n = 2; System.IO.Directory.Exists(candidate) || File.Exists(candidate); n++)
+            candidate = $"{path}-{n}";
+        return candidate;
+    }
+
     /// <summary>Refuses a folder that holds a checkpoint or files that are not a run's.</summary>
     private void RefuseIfTaken(string shown)
     {
@@ -100,7 +129,7 @@ public sealed class RunFolder : IDisposable
         }
         catch (IOException e) when (File.Exists(Path.Combine(Directory, "run.lock")))
         {
-            throw new UserInputException($"{Directory}: another googlenet process is training in this folder", 2, e);
+            throw new RunFolderInUseException($"{Directory}: another googlenet process is training in this folder", e);
         }
         try
         {
@@ -155,3 +184,6 @@ public sealed class RunFolder : IDisposable
 
     public void WriteSummary(TrainingSummary summary) => AtomicFile.WriteAllText(SummaryPath, JsonSerializer.Serialize(summary, Json));
 }
+
+/// <summary>Another process holds the run folder (see <see cref="RunFolder.Lock"/>).</summary>
+public sealed class RunFolderInUseException(string message, Exception inner) : UserInputException(message, 2, inner);

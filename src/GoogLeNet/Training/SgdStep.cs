@@ -34,15 +34,6 @@ public static class SgdStep
         return requested;
     }
 
-    /// <summary>Checks the options' micro-batch against their model before any work starts.</summary>
-    /// <exception cref="UserInputException">See <see cref="Resolve"/>.</exception>
-    public static void Check(TrainOptions options)
-    {
-        var info = ModelRegistry.Get(options.Model);
-        using var model = info.Create(1, 10);
-        Resolve(options.MicroBatch, options.BatchSize, model, info.Name);
-    }
-
     /// <param name="checkLoss">Called with each slice's loss before its backward pass (the divergence check).</param>
     /// <remarks>
     /// The step holds its own dispose scope, so every caller (train, bench, the layer profiler) releases what

@@ -24,6 +24,19 @@ public static class Trainer
     /// <summary>Plot points per epoch for the training curves, as in the book.</summary>
     public const int PointsPerEpoch = 5;
 
+    /// <summary>
+    /// Refuses, before any data is read or folder made, options their model cannot train with: an input size it
+    /// does not take, or slices (--micro-batch) of a network with batch normalisation.
+    /// </summary>
+    /// <exception cref="UserInputException">The first such problem, in one line.</exception>
+    public static void Check(TrainOptions options)
+    {
+        var info = ModelRegistry.Get(options.Model);
+        using var probe = info.Create(1, 10);
+        ModelSummary.Of(info.Name, probe, options.Resize, 1);
+        SgdStep.Resolve(options.MicroBatch, options.BatchSize, probe, info.Name);
+    }
+
     /// <param name="loss">Overrides the training loss that the options choose (<see cref="Losses.For"/>); evaluation always uses plain cross-entropy.</param>
     public static TrainingSummary Run(TrainOptions options, RunFolder run, ImageDataset train, ImageDataset test,
         ITrainingObserver observer, Checkpoint? resume = null, CancellationToken cancellationToken = default,

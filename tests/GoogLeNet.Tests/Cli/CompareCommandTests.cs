@@ -34,10 +34,13 @@ public class CompareCommandTests
     [InlineData("resnet", "unknown model 'resnet'")]
     [InlineData("googlenet:ls=2", "--label-smoothing must be at least 0 and below 1")]
     [InlineData("googlenet,googlenet", "the same entry twice")]
-    public void BadEntriesAreRefusedBeforeTraining(string models, string message)
+    [InlineData("googlenet,alexnet", "a 96x96 input does not fit alexnet")]
+    [InlineData("googlenet,googlenet-bn", "--micro-batch 8: googlenet-bn uses batch normalisation", "--micro-batch", "8")]
+    public void BadEntriesAreRefusedBeforeTraining(string models, string message, params string[] more)
     {
         using var dir = new TempDirectory();
-        var result = CliRunner.Run("compare", "--models", models, "--out", dir["cmp"]);
+        // Refused before the data is looked for (there is none in no-data), let alone the first model trained.
+        var result = CliRunner.Run(["compare", "--models", models, "--out", dir["cmp"], "--data", dir["no-data"], .. more]);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Stderr);
         Assert.False(Directory.Exists(dir["cmp"]));

@@ -140,10 +140,27 @@ public class TrainerTests
         first.WriteConfig(Small, dir.Path);
         File.WriteAllText(first.MetricsPath, "epoch,train_loss,train_acc,test_acc\n");
         // From Create on, before its training starts, the folder is the first run's.
-        Assert.Contains("another googlenet process", Assert.Throws<UserInputException>(() => RunFolder.Create(dir["run"])).Message);
+        Assert.Contains("another googlenet process", Assert.Throws<RunFolderInUseException>(() => RunFolder.Create(dir["run"])).Message);
         using (first.Lock()) // the training takes the lock over ...
-            Assert.Contains("another googlenet process", Assert.Throws<UserInputException>(() => RunFolder.Create(dir["run"])).Message);
+            Assert.Contains("another googlenet process", Assert.Throws<RunFolderInUseException>(() => RunFolder.Create(dir["run"])).Message);
         Assert.Equal(first.Directory, RunFolder.Create(dir["run"]).Directory); // ... and releases it when it ends
+    }
+
+    [Fact]
+    public void DefaultNamesTakenAlreadyGetANumber()
+    {
+        using var dir = new TempDirectory();
+        string stem = dir["runs/googlenet-20261128-134700"];
+        using var first = RunFolder.CreateNew(stem);
+        Assert.Equal(stem, first.Directory);
+        using var second = RunFolder.CreateNew(stem); // the same second, while the first is still being trained
+        Assert.Equal($"{stem}-2", second.Directory);
+        first.Dispose();
+        File.WriteAllText(first.CheckpointPath, "a finished run");
+        using var third = RunFolder.CreateNew(stem); // the same second, after the first ended
+        Assert.Equal($"{stem}-3", third.Directory);
+        File.WriteAllText(dir["runs/compare-x"], "a file");
+        Assert.Equal(dir["runs/compare-x-2"], RunFolder.FreeName(dir["runs/compare-x"]));
     }
 
     [Fact]
