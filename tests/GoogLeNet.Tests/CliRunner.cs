@@ -42,8 +42,15 @@ public static class CliRunner
         return running.Wait(timeout);
     }
 
+    /// <summary>Runs the tool with <paramref name="workingDirectory"/> as its current folder.</summary>
+    public static Result RunIn(string workingDirectory, params string[] args)
+    {
+        using var running = Start(null, args, workingDirectory: workingDirectory);
+        return running.Wait(TimeSpan.FromMinutes(5));
+    }
+
     /// <summary>Starts <c>dotnet googlenet.dll ARGS</c>, or <c>WRAPPER... dotnet googlenet.dll ARGS</c>.</summary>
-    public static Running Start(IDictionary<string, string>? environment, string[] args, string[]? wrapper = null)
+    public static Running Start(IDictionary<string, string>? environment, string[] args, string[]? wrapper = null, string? workingDirectory = null)
     {
         string[] command = [.. wrapper ?? [], "dotnet", ToolPath, .. args];
         var start = new ProcessStartInfo(command[0])
@@ -51,6 +58,7 @@ public static class CliRunner
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var a in command[1..])
             start.ArgumentList.Add(a);

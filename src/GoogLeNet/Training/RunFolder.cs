@@ -161,23 +161,28 @@ public sealed class RunFolder : IDisposable
     /// <summary>Releases the folder if no training took its lock over (a command refused after Create or Open).</summary>
     public void Dispose() => Interlocked.Exchange(ref heldLock, null)?.Dispose();
 
+    /// <summary>Records the options and the data folder, as a full path: --resume may run from another folder.</summary>
     public void WriteConfig(TrainOptions options, string dataDirectory) =>
-        AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(new { options, data = dataDirectory }, Json));
+        AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(new { options, data = Path.GetFullPath(dataDirectory) }, Json));
 
-    /// <summary>The data folder <c>config.json</c> records, when it is there and still exists.</summary>
+    /// <summary>The data folder <c>config.json</c> records (null when it records none or cannot be read).</summary>
+    /// <exception cref="UserInputException">The recorded folder is gone: resuming on whatever copy is found next
+    /// could continue the run on other data.</exception>
     public string? RecordedDataDirectory()
     {
+        string? recorded;
         try
         {
             using var config = JsonDocument.Parse(File.ReadAllText(ConfigPath));
-            return config.RootElement.TryGetProperty("data", out var data) && data.GetString() is { } dir && System.IO.Directory.Exists(dir)
-                ? dir
-                : null;
+            recorded = config.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String ? data.GetString() : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
             return null;
         }
+        if (recorded is not null && !System.IO.Directory.Exists(recorded))
+            throw new UserInputException($"{recorded}: the data folder this run was trained on is gone (see {ConfigPath}); pass --data DIR to continue on another copy");
+        return recorded;
     }
 
     public void WriteMetrics(IEnumerable<MetricPoint> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv.Format(history));

@@ -92,6 +92,31 @@ public class TrainCommandTests
         Assert.Contains("no checkpoint.bin in this folder", empty.Stderr);
     }
 
+    [Fact]
+    public void ResumeFindsTheRunsDataFromAnyFolderAndRefusesWhenItIsGone()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 32, 16);
+        // Started with relative paths from the folder that holds the data ...
+        var first = CliRunner.RunIn(dir.Path, ["train", "--data", "data", "--out", "run", .. Quick]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        using (var config = JsonDocument.Parse(File.ReadAllText(dir["run/config.json"])))
+            Assert.Equal(dir["data"], config.RootElement.GetProperty("data").GetString());
+
+        // ... and resumed from another one, without --data: the run's own data is found.
+        var resumed = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "2");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("epoch 2:", resumed.Stdout);
+
+        // Once that folder is gone the run does not go on with whatever copy is found next.
+        Directory.Move(dir["data"], dir["moved"]);
+        var gone = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "3");
+        OptionMatrixTests.AssertOneLineError(gone, $"{dir["data"]}: the data folder this run was trained on is gone");
+        var moved = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "3", "--data", dir["moved"]);
+        Assert.True(moved.ExitCode == 0, moved.Stderr);
+        Assert.Contains("epoch 3:", moved.Stdout);
+    }
+
     [LinuxFact]
     public void ADumbTerminalShowsEveryEpochsResults()
     {
