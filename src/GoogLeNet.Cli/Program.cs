@@ -32,7 +32,9 @@ public static class Program
         if (Console.IsOutputRedirected)
             Spectre.Console.AnsiConsole.Profile.Width = 160;
 
-        var parsed = root.Parse(args);
+        // An argument that starts with @ is a name (a folder `@work`, a picture `@home.png`), not a response file to
+        // read arguments from, as System.CommandLine would have it by default.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         // System.CommandLine prints errors followed by the whole help text; one line per problem reads better
         // in a terminal and in a CI log, and the exit code marks it as a usage error.
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)

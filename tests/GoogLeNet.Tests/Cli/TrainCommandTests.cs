@@ -117,6 +117,16 @@ public class TrainCommandTests
         Assert.Contains("epoch 3:", moved.Stdout);
     }
 
+    [Fact]
+    public void NamesThatStartWithAnAtSignAreNames()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["@data"], 32, 16);
+        var result = CliRunner.RunIn(dir.Path, ["train", "--data", "@data", "--out", "@run", .. Quick]);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.True(File.Exists(dir["@run/checkpoint.bin"]));
+    }
+
     [LinuxFact]
     public void ADumbTerminalShowsEveryEpochsResults()
     {
