@@ -34,7 +34,7 @@ public static class CompareCommand
 
             string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data));
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
-            string shown = result.GetValue(output) ?? RunFolder.FreeName(Path.Combine("runs", $"compare-{DateTime.Now:yyyyMMdd-HHmmss}"));
+            string shown = result.GetValue(output) ?? RunFolder.FreeName(RunFolder.DefaultPath("compare"));
             string directory = Path.GetFullPath(shown);
             RunFolder.PrepareOutput(directory, shown);
             Console.WriteLine($"comparing {string.Join(", ", entries.Select(e => e.Label))}: {options.Epochs} epochs each on {train.Count:N0} images at {options.Resize}x{options.Resize}; output in {directory}");

@@ -57,6 +57,7 @@ public static class EvaluateCommand
             {
                 Render(evaluation, labels, checkpoint);
             }
+            string? notWritten = null;
             try
             {
                 Plots.WriteConfusion(picture, evaluation.Confusion, labels,
@@ -64,13 +65,14 @@ public static class EvaluateCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // A checkpoint in a folder the user may read but not write (shared, mounted read-only) is still
-                // evaluated: the figures are out, only the picture is missing, so this is not a failure.
-                string reason = e is UnauthorizedAccessException ? "permission denied" : e.Message.Split('\n')[0];
-                Console.Error.WriteLine($"googlenet: warning: {picture}: not written ({reason}); the results above are complete");
-                return ExitCodes.Success;
+                // .NET's messages on Unix read "REASON : 'PATH'", and the path is the temporary file's.
+                notWritten = e is UnauthorizedAccessException ? "permission denied" : e.Message.Split(" : '")[0].Split('\n')[0];
             }
-            if (!asJson)
+            // A checkpoint in a folder the user may read but not write (shared, mounted read-only) is still
+            // evaluated: the figures are out, only the picture is missing, so this is not a failure.
+            if (notWritten is not null)
+                Console.Error.WriteLine($"googlenet: warning: {picture}: not written ({notWritten}); the results above are complete");
+            else if (!asJson)
                 Console.WriteLine($"confusion matrix picture: {picture}");
             return ExitCodes.Success;
         });

@@ -64,7 +64,9 @@ public static class TrainCommand
                         throw new UserInputException($"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further");
                 }
                 else
+                {
                     options = fromCommandLine.Validate();
+                }
                 Trainer.Check(options);
                 if (options.Device == "cuda" && !cuda.is_available())
                     throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
@@ -77,7 +79,7 @@ public static class TrainCommand
                 {
                     run = result.GetValue(output) is { } chosen
                         ? RunFolder.Create(chosen)
-                        : RunFolder.CreateNew(Path.Combine("runs", $"{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+                        : RunFolder.CreateNew(RunFolder.DefaultPath(options.Model));
                     run.WriteConfig(options, dataDir);
                 }
 

@@ -80,7 +80,7 @@ public static class ImageFiles
     }
 
     /// <summary>The picture as it is meant to be seen, from the stored one and its EXIF orientation.</summary>
-    public static GreyImage Orient(GreyImage stored, SKEncodedOrigin origin)
+    private static GreyImage Orient(GreyImage stored, SKEncodedOrigin origin)
     {
         int w = stored.Width, h = stored.Height;
         // For each shown pixel (x, y), the stored pixel it comes from; the last four swap width and height.

@@ -72,6 +72,9 @@ public sealed class RunFolder : IDisposable
         }
     }
 
+    /// <summary>The default folder of a run or comparison started now: <c>runs/NAME-yyyyMMdd-HHmmss</c>, local time.</summary>
+    public static string DefaultPath(string name) => Path.Combine("runs", $"{name}-{DateTime.Now:yyyyMMdd-HHmmss}");
+
     /// <summary><paramref name="path"/>, or PATH-2, PATH-3, ..., the first that names nothing yet.</summary>
     public static string FreeName(string path)
     {
@@ -88,9 +91,12 @@ public sealed class RunFolder : IDisposable
             throw new UserInputException($"{shown}: already holds a training run; continue it with --resume {shown} or choose another --out");
         if (System.IO.Directory.Exists(Directory)
             && System.IO.Directory.EnumerateFileSystemEntries(Directory).Select(Path.GetFileName)
-                .FirstOrDefault(name => !OwnFiles.Contains(name!) && !AtomicFile.IsLeftover(name!)) is { } foreign)
+                .FirstOrDefault(name => !OwnFiles.Contains(name!) && !AtomicFile.IsLeftover(name!) && !name!.StartsWith(WriteProbe, StringComparison.Ordinal)) is { } foreign)
             throw new UserInputException($"{shown}: --out names a folder that holds other files ({foreign}); choose a new or empty folder");
     }
+
+    /// <summary>The file <see cref="PrepareOutput"/> writes and deletes (another process starting beside this one may see it).</summary>
+    private const string WriteProbe = ".write-test-";
 
     /// <summary>
     /// Creates <paramref name="fullPath"/> if needed and proves it writable by writing and deleting a file,
@@ -102,7 +108,7 @@ public sealed class RunFolder : IDisposable
         try
         {
             System.IO.Directory.CreateDirectory(fullPath);
-            string probe = Path.Combine(fullPath, $".write-test-{Environment.ProcessId}");
+            string probe = Path.Combine(fullPath, $"{WriteProbe}{Environment.ProcessId}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
         }
@@ -117,7 +123,7 @@ public sealed class RunFolder : IDisposable
     /// kernel if the process dies) and removes temporary files a killed process left half-written. The first
     /// call after <see cref="Create"/> or <see cref="Open"/> returns the lock they took; disposing it releases the folder.
     /// </summary>
-    /// <exception cref="UserInputException">Another process is training in this folder.</exception>
+    /// <exception cref="RunFolderInUseException">Another process is training in this folder.</exception>
     public IDisposable Lock()
     {
         if (Interlocked.Exchange(ref heldLock, null) is { } held)
@@ -165,7 +171,10 @@ public sealed class RunFolder : IDisposable
     public void WriteConfig(TrainOptions options, string dataDirectory) =>
         AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(new { options, data = Path.GetFullPath(dataDirectory) }, Json));
 
-    /// <summary>The data folder <c>config.json</c> records (null when it records none or cannot be read).</summary>
+    /// <summary>
+    /// The data folder <c>config.json</c> records; null when it records none, cannot be read, or the folder is
+    /// gone and may be looked for again (a relative path, the download cache).
+    /// </summary>
     /// <exception cref="UserInputException">The recorded folder is gone: resuming on whatever copy is found next
     /// could continue the run on other data.</exception>
     public string? RecordedDataDirectory()
@@ -180,9 +189,13 @@ public sealed class RunFolder : IDisposable
         {
             return null;
         }
-        if (recorded is not null && !System.IO.Directory.Exists(recorded))
-            throw new UserInputException($"{recorded}: the data folder this run was trained on is gone (see {ConfigPath}); pass --data DIR to continue on another copy");
-        return recorded;
+        if (recorded is null || System.IO.Directory.Exists(recorded))
+            return recorded;
+        // Gone, but nothing is lost by looking again: a relative path (runs from before full paths were recorded)
+        // means nothing from another folder, and the download cache is filled again with the same checked files.
+        if (!Path.IsPathRooted(recorded) || Path.GetFullPath(recorded) == Path.GetFullPath(Data.FashionMnist.CacheDirectory))
+            return null;
+        throw new UserInputException($"{recorded}: the data folder this run was trained on is gone (see {ConfigPath}); pass --data DIR to continue on another copy");
     }
 
     public void WriteMetrics(IEnumerable<MetricPoint> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv.Format(history));

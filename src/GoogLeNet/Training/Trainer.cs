@@ -25,7 +25,7 @@ public static class Trainer
     public const int PointsPerEpoch = 5;
 
     /// <summary>
-    /// Refuses, before any data is read or folder made, options their model cannot train with: an input size it
+    /// Refuses, before the data is read or a new run folder made, options their model cannot train with: an input size it
     /// does not take, or slices (--micro-batch) of a network with batch normalisation.
     /// </summary>
     /// <exception cref="UserInputException">The first such problem, in one line.</exception>

@@ -147,6 +147,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ARecordedDataFolderThatIsGoneIsRefusedUnlessItCanBeLookedForAgain()
+    {
+        using var dir = new TempDirectory();
+        using var run = RunFolder.Create(dir["run"]);
+        run.WriteConfig(Small, dir["data"]); // never made
+        Assert.Contains($"{dir["data"]}: the data folder this run was trained on is gone",
+            Assert.Throws<UserInputException>(() => run.RecordedDataDirectory()).Message);
+        // Runs from before full paths were recorded: a relative path says nothing from another folder.
+        File.WriteAllText(run.ConfigPath, """{"data": "data-of-an-older-run"}""");
+        Assert.Null(run.RecordedDataDirectory());
+        Directory.CreateDirectory(dir["data"]);
+        run.WriteConfig(Small, dir["data"]);
+        Assert.Equal(dir["data"], run.RecordedDataDirectory());
+    }
+
+    [Fact]
     public void DefaultNamesTakenAlreadyGetANumber()
     {
         using var dir = new TempDirectory();
@@ -155,9 +171,7 @@ public class TrainerTests
         Assert.Equal(stem, first.Directory);
         using var second = RunFolder.CreateNew(stem); // the same second, while the first is still being trained
         Assert.Equal($"{stem}-2", second.Directory);
-        first.Dispose();
-        File.WriteAllText(first.CheckpointPath, "a finished run");
-        using var third = RunFolder.CreateNew(stem); // the same second, after the first ended
+        using var third = RunFolder.CreateNew(stem);
         Assert.Equal($"{stem}-3", third.Directory);
         File.WriteAllText(dir["runs/compare-x"], "a file");
         Assert.Equal(dir["runs/compare-x-2"], RunFolder.FreeName(dir["runs/compare-x"]));
