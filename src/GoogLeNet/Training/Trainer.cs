@@ -33,8 +33,14 @@ public static class Trainer
     {
         var info = ModelRegistry.Get(options.Model);
         using var probe = info.Create(1, 10);
-        ModelSummary.Of(info.Name, probe, options.Resize, 1);
-        SgdStep.Resolve(options.MicroBatch, options.BatchSize, probe, info.Name);
+        SliceSize(info, probe, options);
+    }
+
+    /// <summary>The two checks of <see cref="Check"/> on a built model; returns the slice size each step uses.</summary>
+    private static int SliceSize(ModelInfo info, Classifier model, TrainOptions options)
+    {
+        ModelSummary.Of(info.Name, model, options.Resize, 1);
+        return SgdStep.Resolve(options.MicroBatch, options.BatchSize, model, info.Name);
     }
 
     /// <param name="loss">Overrides the training loss that the options choose (<see cref="Losses.For"/>); evaluation always uses plain cross-entropy.</param>
@@ -51,11 +57,10 @@ public static class Trainer
 
         manual_seed(options.Seed);
         using var model = info.Create(1, train.NumClasses);
-        ModelSummary.Of(info.Name, model, options.Resize, 1); // a clear error now if the size does not fit the model
+        int microBatch = SliceSize(info, model, options); // checked again for callers of the library that skip Check
         Initialization.XavierUniform(model);
         model.to(device);
         using var optimizer = optim.SGD(model.parameters(), options.Lr);
-        int microBatch = SgdStep.Resolve(options.MicroBatch, options.BatchSize, model, info.Name);
         long parameters = model.parameters().Sum(p => p.numel());
 
         var history = new List<MetricPoint>();
