@@ -43,7 +43,7 @@ public static class TrainCommand
                     options = checkpoint.Metadata.Options;
                     // Only what does not change the result may differ on resume (threads and micro-batches change
                     // only the order of floating-point additions); more epochs extend the run.
-                    var fixedOptions = new Option[] { model, training.Lr, training.BatchSize, training.Resize, training.Seed, device,
+                    var fixedOptions = new Option[] { model, training.Lr, training.LrSchedule, training.BatchSize, training.Resize, training.Seed, device,
                         training.TrainLimit, training.TestLimit, training.LabelSmoothing };
                     foreach (var option in fixedOptions.Where(result.Given))
                     {
@@ -60,8 +60,11 @@ public static class TrainCommand
                         MicroBatch = result.Given(training.MicroBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
                     };
                     options.Validate();
+                    LearningRate.CheckResume(checkpoint.Metadata.Options, options);
                     if (checkpoint.Metadata.Epoch >= options.Epochs)
-                        throw new UserInputException($"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further");
+                        throw new UserInputException(options.LrSchedule == LearningRate.Constant
+                            ? $"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further"
+                            : $"{resumeDir}: all {options.Epochs} epochs are done, and a run with --lr-schedule {options.LrSchedule} ends with them; start a new run to train longer");
                 }
                 else
                 {
@@ -84,7 +87,7 @@ public static class TrainCommand
                 }
 
                 Console.WriteLine(checkpoint is null
-                    ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, lr {options.Lr}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
+                    ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, {options.DescribeLr()}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
                     : $"resuming {options.Model} in {run.Directory} after epoch {checkpoint.Metadata.Epoch} of {options.Epochs}");
 
                 using var stop = new StopSignals();

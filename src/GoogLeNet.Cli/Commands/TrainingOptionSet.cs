@@ -20,11 +20,17 @@ public sealed class TrainingOptionSet
         Seed = new("--seed") { Description = "Random seed (initialisation, shuffling)", HelpName = "N", DefaultValueFactory = _ => defaults.Seed };
         Threads = new("--threads") { Description = "CPU threads for libtorch", HelpName = "N", DefaultValueFactory = _ => defaults.Threads };
         LabelSmoothing = new("--label-smoothing") { Description = "Label smoothing of the training loss, 0 <= EPS < 1 (0: the book's cross-entropy)", HelpName = "EPS", DefaultValueFactory = _ => 0 };
+        LrSchedule = new Option<string>("--lr-schedule")
+        {
+            Description = "How the learning rate changes over the run: constant (the book's) or cosine (from --lr down to 0)",
+            DefaultValueFactory = _ => defaults.LrSchedule,
+        }.OneOf(LearningRate.Schedules);
         MicroBatch = MicroBatchOption.Create();
     }
 
     public Option<int> Epochs { get; }
     public Option<double> Lr { get; }
+    public Option<string> LrSchedule { get; }
     public Option<int> BatchSize { get; }
     public Option<int> Resize { get; }
     public Option<int> Seed { get; }
@@ -36,12 +42,12 @@ public sealed class TrainingOptionSet
     public Option<string?> Data { get; } = DataOptions.Folder();
 
     /// <summary>Every option above, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Epochs, Lr, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, MicroBatch, Data];
+    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, MicroBatch, Data];
 
     /// <summary>The run's options as typed (or defaulted); not yet validated.</summary>
     public TrainOptions Read(ParseResult result) => new()
     {
-        Epochs = result.GetValue(Epochs), Lr = result.GetValue(Lr), BatchSize = result.GetValue(BatchSize),
+        Epochs = result.GetValue(Epochs), Lr = result.GetValue(Lr), LrSchedule = result.GetValue(LrSchedule)!, BatchSize = result.GetValue(BatchSize),
         Resize = result.GetValue(Resize), Seed = result.GetValue(Seed), Threads = result.GetValue(Threads),
         TrainLimit = result.GetValue(TrainLimit), TestLimit = result.GetValue(TestLimit),
         LabelSmoothing = result.GetValue(LabelSmoothing), MicroBatch = result.GetValue(MicroBatch),

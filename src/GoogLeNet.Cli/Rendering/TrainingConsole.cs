@@ -30,6 +30,8 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
     public void StepCompleted(StepProgress p)
     {
         string stats = $"loss {p.Loss:F3}, train acc {p.Accuracy:F3}, {p.ImagesPerSecond:F1} img/s";
+        if (p.LearningRate is { } rate)
+            stats += $", lr {rate:G3}";
         if (_task is not null)
         {
             _task.Description = $"epoch {p.Epoch}/{p.Epochs}  {stats}";

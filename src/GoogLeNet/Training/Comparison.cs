@@ -77,7 +77,7 @@ public static class Comparison
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"# Comparison\n\n{options.Epochs} epochs on {trainCount:N0} training images ({testCount:N0} test) at ")
-          .Append(CultureInfo.InvariantCulture, $"{options.Resize}x{options.Resize}, batch {options.BatchSize}, lr {options.Lr}, seed {options.Seed}, {options.Threads} threads.\n\n");
+          .Append(CultureInfo.InvariantCulture, $"{options.Resize}x{options.Resize}, batch {options.BatchSize}, {options.DescribeLr()}, seed {options.Seed}, {options.Threads} threads.\n\n");
         sb.Append("| model | parameters | multiply-adds | train img/s | train loss | train acc | test acc | wall time | status |\n");
         sb.Append("|---|---|---|---|---|---|---|---|---|\n");
         foreach (var r in rows)

@@ -5,7 +5,9 @@ namespace GoogLeNet.Training;
 /// <param name="Loss">Running mean train loss over the epoch so far.</param>
 /// <param name="Accuracy">Running train accuracy over the epoch so far.</param>
 /// <param name="ImagesPerSecond">Training throughput over the epoch so far (steps only).</param>
-public sealed record StepProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double ImagesPerSecond);
+/// <param name="LearningRate">The rate the optimiser took this step with when a schedule changes it; null at the book's constant rate.</param>
+public sealed record StepProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double ImagesPerSecond,
+    double? LearningRate = null);
 
 /// <summary>
 /// How the trainer reports what it is doing. The trainer knows nothing of consoles or plots; the

@@ -25,6 +25,12 @@ public sealed record TrainOptions
     /// <summary>Label smoothing of the training loss (0: the book's plain cross-entropy).</summary>
     public double LabelSmoothing { get; init; }
 
+    /// <summary>How the rate changes over the run: <c>constant</c> (the book's) or <c>cosine</c> (<see cref="LearningRate"/>).</summary>
+    public string LrSchedule { get; init; } = LearningRate.Constant;
+
+    /// <summary>The learning rate as the run's first line and compare.md state it.</summary>
+    public string DescribeLr() => LrSchedule == LearningRate.Constant ? $"lr {Lr}" : $"lr {Lr} with {LrSchedule} decay";
+
     /// <summary>Checks every value; the message names the option as the command line spells it.</summary>
     /// <exception cref="UserInputException">A value is out of range.</exception>
     public TrainOptions Validate()
@@ -38,6 +44,8 @@ public sealed record TrainOptions
         OptionLimits.Limit(TrainLimit, "--train-limit");
         OptionLimits.Limit(TestLimit, "--test-limit");
         Require(LabelSmoothing is >= 0 and < 1, $"--label-smoothing must be at least 0 and below 1, got {LabelSmoothing}");
+        Require(LearningRate.Schedules.Contains(LrSchedule),
+            $"--lr-schedule must be {string.Join(" or ", LearningRate.Schedules)}, got '{LrSchedule}'");
         Require(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
         OptionLimits.InRange(MicroBatch, "--micro-batch", 0, OptionLimits.MaxBatch);
         OptionLimits.Batch(BatchSize, Resize, training: true, slice: MicroBatch);

@@ -70,6 +70,7 @@ public static class Trainer
             if (!string.Equals(resume.Metadata.Model, info.Name, StringComparison.OrdinalIgnoreCase))
                 throw new CheckpointException(resume.Path, $"is a checkpoint of {resume.Metadata.Model}, not {info.Name}");
             resume.RequireFits(1, train.NumClasses, "this training data");
+            LearningRate.CheckResume(resume.Metadata.Options, options);
             resume.LoadInto(model);
             resume.LoadOptimizer(optimizer);
             history.AddRange(resume.Metadata.History);
@@ -85,6 +86,7 @@ public static class Trainer
         using var testBatches = new BatchSource(test, options.BatchSize, options.Resize, shuffle: false, options.Seed);
         int batches = trainBatches.Batches;
         int pointEvery = Math.Max(1, batches / PointsPerEpoch);
+        long totalSteps = (long)options.Epochs * batches;
 
         for (int epoch = epochs.Count; epoch < options.Epochs; epoch++)
         {
@@ -108,6 +110,9 @@ public static class Trainer
                 var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.to(device);
                 var y = y0.to(device);
                 int step = batch + 1;
+                double rate = LearningRate.At(options.LrSchedule, options.Lr, (long)epoch * batches + batch, totalSteps);
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = rate;
                 var stepResult = SgdStep.Run(model, optimizer, x, y, loss, microBatch, value =>
                 {
                     if (!float.IsFinite(value))
@@ -123,7 +128,7 @@ public static class Trainer
                 seen += n;
                 batch++;
                 observer.StepCompleted(new StepProgress(epoch + 1, options.Epochs, batch, batches, lossSum / seen, (double)correct / seen,
-                    seen / steps.Elapsed.TotalSeconds));
+                    seen / steps.Elapsed.TotalSeconds, options.LrSchedule == LearningRate.Constant ? null : optimizer.ParamGroups.First().LearningRate));
                 if (batch % pointEvery == 0 || batch == batches)
                     history.Add(new MetricPoint(epoch + (double)batch / batches, lossSum / seen, (double)correct / seen, null));
             }

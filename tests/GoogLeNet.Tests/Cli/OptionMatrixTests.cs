@@ -83,6 +83,8 @@ public sealed class OptionMatrixTests : IDisposable
         { ["params", "--models", "googlenet,GoogLeNet"], "--models names googlenet twice" },
         { ["compare", "--models", "googlenet,lenet"], "unknown model 'lenet'" },
         { ["train", "--device", "tpu"], "--device must be cpu or cuda, got 'tpu'" },
+        { ["train", "--lr-schedule", "step"], "--lr-schedule must be constant or cosine, got 'step'" },
+        { ["compare", "--models", "googlenet", "--lr-schedule", "Cosine"], "--lr-schedule must be constant or cosine, got 'Cosine'" },
         { ["bench", "--precision", "fp8"], "--precision must be fp32 or bf16, got 'fp8'" },
         { ["bench", "--layout", "nhcw"], "--layout must be nhwc or nchw, got 'nhcw'" },
         { ["evaluate"], "Option '--checkpoint' is required" },

@@ -146,6 +146,31 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void ACosineScheduleIsShownRecordedAndKeptOnResume()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 64, 16);
+        var train = CliRunner.Run(["train", "--lr-schedule", "cosine", "--data", dir["data"], "--out", dir["run"], .. Quick]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        Assert.Contains("epochs, lr 0.1 with cosine decay, batch 32", train.Stdout);
+        // Two steps of 32: the plain progress lines show each step's rate, 0.1 then 0.05.
+        Assert.Matches(@"step 1/2: .*, lr 0\.1\b", train.Stdout);
+        Assert.Matches(@"step 2/2: .*, lr 0\.05\b", train.Stdout);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["run"], "config.json"))))
+            Assert.Equal("cosine", config.RootElement.GetProperty("options").GetProperty("lr_schedule").GetString());
+
+        var longer = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "2", "--data", dir["data"]);
+        Assert.Equal(2, longer.ExitCode);
+        Assert.Equal("googlenet: error: --epochs cannot be changed when resuming a run with --lr-schedule cosine: its rate falls to 0 over the 1 epochs it was started with", longer.Stderr.Trim());
+        var done = CliRunner.Run("train", "--resume", dir["run"], "--data", dir["data"]);
+        Assert.Equal(2, done.ExitCode);
+        Assert.Contains("all 1 epochs are done, and a run with --lr-schedule cosine ends with them; start a new run to train longer", done.Stderr);
+        var other = CliRunner.Run("train", "--resume", dir["run"], "--lr-schedule", "constant", "--data", dir["data"]);
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("--lr-schedule cannot be changed when resuming", other.Stderr);
+    }
+
+    [Fact]
     public void AGermanLocaleReadsAndWritesNumbersWithADecimalPoint()
     {
         // The premise: German reads "0.05" as 5, so the config below tells the two readings apart.

@@ -49,22 +49,27 @@ public class TrainerTests
         Assert.Equal(recorder.Epochs[^1].TrainLoss, summary.TrainLoss);
     }
 
-    [Fact]
-    public void AResumedRunEndsExactlyLikeAnUninterruptedOne()
+    [Theory]
+    [InlineData("constant")]
+    [InlineData("cosine")]
+    public void AResumedRunEndsExactlyLikeAnUninterruptedOne(string schedule)
     {
         using var dir = new TempDirectory();
         var (train, test) = Data(dir);
+        var options = Small with { LrSchedule = schedule };
         var straight = RunFolder.Create(dir["straight"]);
-        Trainer.Run(Small, straight, train, test, new Recorder());
+        var straightSteps = new Recorder();
+        Trainer.Run(options, straight, train, test, straightSteps);
 
         // Stopped in the middle of epoch 2 (after its second step), then resumed from the epoch-1 checkpoint.
         var split = RunFolder.Create(dir["split"]);
         using (var cancel = new CancellationTokenSource())
             Assert.ThrowsAny<OperationCanceledException>(() =>
-                Trainer.Run(Small, split, train, test, new CancelAfter(3 + 2, cancel), null, cancel.Token));
+                Trainer.Run(options, split, train, test, new CancelAfter(3 + 2, cancel), null, cancel.Token));
         var checkpoint = Checkpoint.Read(split.CheckpointPath);
         Assert.Equal(1, checkpoint.Metadata.Epoch);
-        Trainer.Run(Small, RunFolder.Open(split.Directory), train, test, new Recorder(), checkpoint);
+        var resumedSteps = new Recorder();
+        Trainer.Run(options, RunFolder.Open(split.Directory), train, test, resumedSteps, checkpoint);
 
         Assert.Equal(File.ReadAllText(straight.MetricsPath), File.ReadAllText(split.MetricsPath));
         using var a = Checkpoint.Read(straight.CheckpointPath).CreateModel();
@@ -72,6 +77,31 @@ public class TrainerTests
         var weightsB = b.state_dict();
         foreach (var (name, weight) in a.state_dict())
             Assert.True(weight.equal(weightsB[name]).all().item<bool>(), $"{name} differs");
+
+        // The rates the optimiser held, read back from it: the schedule's over all six steps, and the same
+        // for the resumed epoch as for the uninterrupted one.
+        if (schedule == "constant")
+            Assert.All(straightSteps.Steps, step => Assert.Null(step.LearningRate));
+        else
+            Assert.Equal(Enumerable.Range(0, 6).Select(t => (double?)LearningRate.At(schedule, 0.1, t, 6)), straightSteps.Steps.Select(step => step.LearningRate));
+        Assert.Equal(straightSteps.Steps.Skip(3).Select(step => step.LearningRate), resumedSteps.Steps.Select(step => step.LearningRate));
+    }
+
+    [Fact]
+    public void TheCosineScheduleChangesTheStepsFromItsSecondRateOn()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var constant = new Recorder();
+        Trainer.Run(Small, RunFolder.Create(dir["constant"]), train, test, constant);
+        var cosine = new Recorder();
+        Trainer.Run(Small with { LrSchedule = "cosine" }, RunFolder.Create(dir["cosine"]), train, test, cosine);
+
+        // Both take their first step at 0.1, so the running losses of the first two steps agree; the second
+        // step is cosine's first at a lower rate, which the third step's loss shows.
+        Assert.Equal(constant.Steps[0].Loss, cosine.Steps[0].Loss);
+        Assert.Equal(constant.Steps[1].Loss, cosine.Steps[1].Loss);
+        Assert.NotEqual(constant.Steps[2].Loss, cosine.Steps[2].Loss);
     }
 
     [Fact]

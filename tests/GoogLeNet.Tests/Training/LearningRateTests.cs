@@ -1,0 +1,49 @@
+using GoogLeNet.Training;
+
+namespace GoogLeNet.Tests.Training;
+
+public class LearningRateTests
+{
+    [Fact]
+    public void TheConstantScheduleIsTheBooksRateAtEveryStep()
+    {
+        Assert.All(Enumerable.Range(0, 10), step => Assert.Equal(0.1, LearningRate.At("constant", 0.1, step, 10)));
+    }
+
+    [Fact]
+    public void TheCosineScheduleFallsFromTheRateTowardsZeroAlongHalfACosine()
+    {
+        // Eight steps: 0.1 * (1 + cos(pi * t / 8)) / 2, worked out by hand.
+        double[] expected = [0.1, 0.0961940, 0.0853553, 0.0691342, 0.05, 0.0308658, 0.0146447, 0.0038060];
+        var rates = Enumerable.Range(0, 8).Select(t => LearningRate.At("cosine", 0.1, t, 8)).ToArray();
+        for (int t = 0; t < 8; t++)
+            Assert.Equal(expected[t], rates[t], 7);
+    }
+
+    [Theory]
+    [InlineData(-1L, 8L)]
+    [InlineData(8L, 8L)]
+    public void AStepOutsideTheRunIsAProgrammingError(long step, long total)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRate.At("cosine", 0.1, step, total));
+    }
+
+    [Fact]
+    public void AnUnknownScheduleIsRefusedByTheOptionsCheck()
+    {
+        var e = Assert.Throws<UserInputException>(() => new TrainOptions { LrSchedule = "linear" }.Validate());
+        Assert.Equal("--lr-schedule must be constant or cosine, got 'linear'", e.Message);
+    }
+
+    [Fact]
+    public void ADecayingRunResumesOnlyWithTheEpochsItWasStartedWith()
+    {
+        var cosine = new TrainOptions { Epochs = 10, LrSchedule = "cosine" };
+        LearningRate.CheckResume(cosine, cosine with { Threads = 1 });
+        var e = Assert.Throws<UserInputException>(() => LearningRate.CheckResume(cosine, cosine with { Epochs = 12 }));
+        Assert.Equal("--epochs cannot be changed when resuming a run with --lr-schedule cosine: its rate falls to 0 over the 10 epochs it was started with", e.Message);
+
+        var constant = new TrainOptions { Epochs = 10 };
+        LearningRate.CheckResume(constant, constant with { Epochs = 12 });
+    }
+}
