@@ -49,6 +49,14 @@ public static class Sandbox
     }
 
     /// <summary>
+    /// A wrapper under which <paramref name="folder"/>, with what it holds, is a read-only mount for the tool's
+    /// process only (a bind mount of the folder onto itself, remounted read-only in a private mount namespace).
+    /// </summary>
+    public static string[] ReadOnly(string folder) =>
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+            """mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" || exit 90; exec "$@" """, folder];
+
+    /// <summary>
     /// A wrapper that gives the tool a terminal of its own (a pseudo-terminal from util-linux's <c>script</c>,
     /// on every Debian), so that it behaves as it does in front of a user. Arguments must not hold a single quote.
     /// </summary>

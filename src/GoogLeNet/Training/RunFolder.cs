@@ -128,14 +128,17 @@ public sealed class RunFolder : IDisposable
     {
         if (Interlocked.Exchange(ref heldLock, null) is { } held)
             return held;
+        string lockPath = Path.Combine(Directory, "run.lock");
         FileStream stream;
         try
         {
-            stream = new FileStream(Path.Combine(Directory, "run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e) when (File.Exists(Path.Combine(Directory, "run.lock")))
+        catch (IOException e)
         {
-            throw new RunFolderInUseException($"{Directory}: another googlenet process is training in this folder", e);
+            if (HeldElsewhere(lockPath))
+                throw new RunFolderInUseException($"{Directory}: another googlenet process is training in this folder", e);
+            throw new UserInputException($"{Directory}: run folder is not writable ({e.Message})", 2, e);
         }
         try
         {
@@ -147,6 +150,27 @@ public sealed class RunFolder : IDisposable
             throw;
         }
         return stream;
+    }
+
+    /// <summary>
+    /// Whether another process holds the lock on <paramref name="lockPath"/>, rather than the file failing to open
+    /// for writing (a read-only mount): a shared, read-only open of it fails only while another holds it exclusively.
+    /// </summary>
+    private static bool HeldElsewhere(string lockPath)
+    {
+        try
+        {
+            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return false;
+        }
+        catch (IOException) when (File.Exists(lockPath))
+        {
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -192,6 +192,22 @@ public class FaultTests(ReferenceRun reference) : IClassFixture<ReferenceRun>
         }
     }
 
+    [TmpfsFact]
+    public void ResumingOnAReadOnlyMountSaysSoRatherThanBlamingAnotherProcess()
+    {
+        using var dir = new TempDirectory();
+        string run = dir["run"];
+        Directory.CreateDirectory(run);
+        File.Copy(reference.CheckpointPath, Path.Combine(run, "checkpoint.bin"));
+        File.WriteAllText(Path.Combine(run, "run.lock"), ""); // as every run leaves it
+        using var running = CliRunner.Start(null, ["train", "--resume", run, "--epochs", "7", "--data", reference.Data], Sandbox.ReadOnly(run));
+        var result = running.Wait(Timeout);
+
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"googlenet: error: {run}: run folder is not writable (Read-only file system : '{run}/run.lock')", line);
+    }
+
     [LinuxFact]
     [UnsupportedOSPlatform("windows")]
     public void AnUnreadableDataFileIsNamed()
