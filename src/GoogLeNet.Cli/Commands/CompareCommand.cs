@@ -2,51 +2,74 @@ using System.CommandLine;
 using GoogLeNet.Cli.Rendering;
 using GoogLeNet.Data;
 using GoogLeNet.Training;
-using Spectre.Console;
 
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet compare</c>: several models trained under one budget, side by side.</summary>
 public static class CompareCommand
 {
+    private const string LockName = "compare.lock";
+
     public static Command Create()
     {
-        var models = new Option<string>("--models") { Description = "Comma-separated models; NAME:ls=EPS gives one entry its own label smoothing", Required = true };
+        var models = new Option<string?>("--models") { Description = "Comma-separated models; NAME:ls=EPS gives one entry its own label smoothing", HelpName = "a,b,c" };
         var training = new TrainingOptionSet(defaultEpochs: 1);
         var output = new Option<string?>("--out") { Description = "Folder for compare.md/.json/.png and one run folder per model (default runs/compare-<timestamp>)" };
+        var resume = new Option<string?>("--resume") { Description = "Finish the interrupted comparison in this folder: models that finished are kept, the one in progress continues from its last epoch", HelpName = "DIR" };
         var command = new Command("compare", "Train several models under the same budget (same data, seed and options) and compare them") { models };
         foreach (var option in training.All)
             command.Add(option);
         command.Add(output);
+        command.Add(resume);
         command.SetAction(result =>
         {
-            var entries = result.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(ComparisonEntry.Parse).ToList();
-            if (entries.Count == 0)
-                throw new UserInputException("--models names no model");
-            if (entries.Select(e => e.Label).Distinct().Count() != entries.Count)
-                throw new UserInputException("--models names the same entry twice");
+            string? resumeDir = result.GetValue(resume);
+            List<ComparisonEntry> entries;
+            TrainOptions options;
+            string? recordedData = null;
+            if (resumeDir is not null)
+            {
+                if (result.Given(output))
+                    throw new UserInputException("--out and --resume cannot be combined: a resumed comparison stays in its folder");
+                var plan = Comparison.ReadPlan(Path.GetFullPath(resumeDir), resumeDir);
+                string planPath = Path.Combine(Path.GetFullPath(resumeDir), Comparison.PlanFile);
+                entries = ParseEntries(string.Join(',', plan.Models));
+                if (result.GetValue(models) is { } typed && !ParseEntries(typed).Select(e => e.Label).SequenceEqual(plan.Models))
+                    throw new UserInputException($"--models cannot be changed when resuming (the comparison was started with {string.Join(',', plan.Models)}; see {planPath})");
+                options = training.Resumed(result, plan.Options, planPath, epochsMayGrow: false);
+                recordedData = RunFolder.RecordedDataDirectory(planPath);
+            }
+            else
+            {
+                entries = ParseEntries(result.GetValue(models)
+                    ?? throw new UserInputException("Option '--models' is required (or --resume DIR to finish an interrupted comparison)"));
+                options = training.Read(result).Validate();
+            }
             // --label-smoothing applies to every entry without its own NAME:ls=EPS. Every entry is checked before
             // the first one trains: a size that doesn't fit the last model must not end a run hours in.
-            var options = training.Read(result).Validate();
             foreach (var entry in entries)
                 Trainer.Check((options with { Model = entry.Model, LabelSmoothing = entry.LabelSmoothing ?? options.LabelSmoothing }).Validate());
 
-            string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data));
+            string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data) ?? recordedData);
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
-            string shown = result.GetValue(output) ?? RunFolder.FreeName(RunFolder.DefaultPath("compare"));
-            string directory = Path.GetFullPath(shown);
-            RunFolder.PrepareOutput(directory, shown);
-            Console.WriteLine($"comparing {string.Join(", ", entries.Select(e => e.Label))}: {options.Epochs} epochs each on {train.Count:N0} images at {options.Resize}x{options.Resize}; output in {directory}");
+            var (directory, folderLock) = resumeDir is not null
+                ? TakeFolder(resumeDir)
+                : result.GetValue(output) is { } chosen ? TakeFolder(chosen, isNew: true) : TakeNewDefaultFolder();
+            using var held = folderLock;
+            if (resumeDir is null)
+                Comparison.WritePlan(directory, new ComparisonPlan(entries.Select(e => e.Label).ToList(), options, Path.GetFullPath(dataDir)));
+            Console.WriteLine($"{(resumeDir is null ? "comparing" : "resuming the comparison of")} {string.Join(", ", entries.Select(e => e.Label))}: " +
+                $"{options.Epochs} epochs each on {train.Count:N0} images at {options.Resize}x{options.Resize}; output in {directory}");
 
             using var stop = new StopSignals();
             try
             {
-                var rows = Comparison.Run(entries, options, directory, train, test, (entry, run) =>
+                var rows = Comparison.Run(entries, options, directory, train, test, (entry, run, checkpoint) =>
                 {
-                    Console.WriteLine($"-- {entry.Label}");
+                    Console.WriteLine(checkpoint is null ? $"-- {entry.Label}" : $"-- {entry.Label}, resuming after epoch {checkpoint.Metadata.Epoch}");
                     return new TrainingConsole(run, entry.Label, null);
-                }, stop.Token);
+                }, stop.Token, resume: resumeDir is not null,
+                kept: (entry, summary) => Console.WriteLine($"-- {entry.Label}: finished before the interruption, kept (test acc {summary.TestAcc:F3})"));
                 // The table reaches the console before anything can fail writing files, after hours of training.
                 string markdown = Comparison.Markdown(rows, options, train.Count, test.Count);
                 Console.WriteLine();
@@ -59,10 +82,55 @@ public static class CompareCommand
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"googlenet: interrupted; finished models keep their run folders in {directory}");
+                Console.Error.WriteLine($"googlenet: interrupted; finished models keep their run folders in {directory}; continue with: googlenet compare --resume {directory}");
                 return stop.ExitCode;
             }
         });
         return command;
+    }
+
+    private static List<ComparisonEntry> ParseEntries(string text)
+    {
+        var entries = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ComparisonEntry.Parse).ToList();
+        if (entries.Count == 0)
+            throw new UserInputException("--models names no model");
+        if (entries.Select(e => e.Label).Distinct().Count() != entries.Count)
+            throw new UserInputException("--models names the same entry twice");
+        return entries;
+    }
+
+    /// <summary>
+    /// Makes the folder if needed, proves it writable and locks it for this process, so that two comparisons never
+    /// write into one folder. A new comparison refuses a folder that holds one already.
+    /// </summary>
+    private static (string Directory, IDisposable Lock) TakeFolder(string shown, bool isNew = false)
+    {
+        string directory = Path.GetFullPath(shown);
+        if (File.Exists(directory))
+            throw new UserInputException($"{shown}: names a file, not a folder");
+        RunFolder.PrepareOutput(directory, shown);
+        var folderLock = RunFolder.LockFolder(directory, LockName, "comparing");
+        if (isNew && File.Exists(Path.Combine(directory, Comparison.PlanFile)))
+        {
+            folderLock.Dispose();
+            throw new UserInputException($"{shown}: already holds a comparison; finish it with compare --resume {shown} or choose another --out");
+        }
+        return (directory, folderLock);
+    }
+
+    /// <summary>runs/compare-TIME, or -2, -3, ... when another comparison started in the same second holds that name.</summary>
+    private static (string Directory, IDisposable Lock) TakeNewDefaultFolder()
+    {
+        while (true)
+        {
+            try
+            {
+                return TakeFolder(RunFolder.FreeName(RunFolder.DefaultPath("compare")), isNew: true);
+            }
+            catch (RunFolderInUseException)
+            {
+                // made at the same moment by another comparison, which holds it now: the next name is free
+            }
+        }
     }
 }

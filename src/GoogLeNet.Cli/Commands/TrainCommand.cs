@@ -41,25 +41,9 @@ public static class TrainCommand
                     run = RunFolder.Open(resumeDir);
                     checkpoint = Checkpoint.Read(run.CheckpointPath).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
                     options = checkpoint.Metadata.Options;
-                    // Only what does not change the result may differ on resume (threads and micro-batches change
-                    // only the order of floating-point additions); more epochs extend the run.
-                    var fixedOptions = new Option[] { model, training.Lr, training.LrSchedule, training.BatchSize, training.Resize, training.Seed, device,
-                        training.TrainLimit, training.TestLimit, training.LabelSmoothing };
-                    foreach (var option in fixedOptions.Where(result.Given))
-                    {
-                        if (option == model && string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
-                            continue;
-                        throw new UserInputException(option == model
-                            ? $"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}"
-                            : $"{option.Name} cannot be changed when resuming (the run was started with its own value; see {run.ConfigPath})");
-                    }
-                    options = options with
-                    {
-                        Epochs = result.Given(training.Epochs) ? fromCommandLine.Epochs : options.Epochs,
-                        Threads = result.Given(training.Threads) ? fromCommandLine.Threads : options.Threads,
-                        MicroBatch = result.Given(training.MicroBatch) ? fromCommandLine.MicroBatch : options.MicroBatch,
-                    };
-                    options.Validate();
+                    if (result.Given(model) && !string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
+                        throw new UserInputException($"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}");
+                    options = training.Resumed(result, options, run.ConfigPath, epochsMayGrow: true, device);
                     LearningRate.CheckResume(checkpoint.Metadata.Options, options);
                     if (checkpoint.Metadata.Epoch >= options.Epochs)
                         throw new UserInputException(options.LrSchedule == LearningRate.Constant

@@ -44,6 +44,28 @@ public sealed class TrainingOptionSet
     /// <summary>Every option above, in the order help lists them.</summary>
     public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, MicroBatch, Data];
 
+    /// <summary>
+    /// The options a run or comparison was started with, for <c>--resume</c>: only what does not change the result
+    /// may be given again (threads and micro-batches change only the order of floating-point additions), and
+    /// --epochs when <paramref name="epochsMayGrow"/> (more epochs extend a run). Validated.
+    /// </summary>
+    /// <param name="recordedIn">The file that records the options, for the message.</param>
+    /// <param name="alsoFixed">The command's own options that may not be given on resume.</param>
+    /// <exception cref="UserInputException">An option the result depends on was given.</exception>
+    public TrainOptions Resumed(ParseResult result, TrainOptions recorded, string recordedIn, bool epochsMayGrow, params Option[] alsoFixed)
+    {
+        Option[] fixedOptions = [Lr, LrSchedule, BatchSize, Resize, Seed, TrainLimit, TestLimit, LabelSmoothing, .. alsoFixed, .. epochsMayGrow ? Array.Empty<Option>() : [Epochs]];
+        if (result.FirstGiven(fixedOptions) is { } changed)
+            throw new UserInputException($"{changed.Name} cannot be changed when resuming (the run was started with its own value; see {recordedIn})");
+        var typed = Read(result);
+        return (recorded with
+        {
+            Epochs = result.Given(Epochs) ? typed.Epochs : recorded.Epochs,
+            Threads = result.Given(Threads) ? typed.Threads : recorded.Threads,
+            MicroBatch = result.Given(MicroBatch) ? typed.MicroBatch : recorded.MicroBatch,
+        }).Validate();
+    }
+
     /// <summary>The run's options as typed (or defaulted); not yet validated.</summary>
     public TrainOptions Read(ParseResult result) => new()
     {

@@ -128,18 +128,7 @@ public sealed class RunFolder : IDisposable
     {
         if (Interlocked.Exchange(ref heldLock, null) is { } held)
             return held;
-        string lockPath = Path.Combine(Directory, "run.lock");
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            if (HeldElsewhere(lockPath))
-                throw new RunFolderInUseException($"{Directory}: another googlenet process is training in this folder", e);
-            throw new UserInputException($"{Directory}: run folder is not writable ({e.Message})", 2, e);
-        }
+        var stream = LockFolder(Directory, "run.lock", "training");
         try
         {
             AtomicFile.DeleteLeftovers(Directory);
@@ -150,6 +139,28 @@ public sealed class RunFolder : IDisposable
             throw;
         }
         return stream;
+    }
+
+    /// <summary>
+    /// Takes an advisory lock on <paramref name="lockName"/> in <paramref name="directory"/> (released by the kernel if
+    /// the process dies), for one process at a time.
+    /// </summary>
+    /// <param name="activity">What the holder does there, for the message: "training".</param>
+    /// <exception cref="RunFolderInUseException">Another process holds it.</exception>
+    /// <exception cref="UserInputException">The lock file cannot be opened for writing (a read-only mount).</exception>
+    public static FileStream LockFolder(string directory, string lockName, string activity)
+    {
+        string lockPath = Path.Combine(directory, lockName);
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            if (HeldElsewhere(lockPath))
+                throw new RunFolderInUseException($"{directory}: another googlenet process is {activity} in this folder", e);
+            throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
+        }
     }
 
     /// <summary>
@@ -201,12 +212,15 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     /// <exception cref="UserInputException">The recorded folder is gone: resuming on whatever copy is found next
     /// could continue the run on other data.</exception>
-    public string? RecordedDataDirectory()
+    public string? RecordedDataDirectory() => RecordedDataDirectory(ConfigPath);
+
+    /// <summary>As <see cref="RecordedDataDirectory()"/>, for any configuration that records its data folder as <c>data</c> (a comparison's too).</summary>
+    public static string? RecordedDataDirectory(string configPath)
     {
         string? recorded;
         try
         {
-            using var config = JsonDocument.Parse(File.ReadAllText(ConfigPath));
+            using var config = JsonDocument.Parse(File.ReadAllText(configPath));
             recorded = config.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String ? data.GetString() : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
@@ -219,7 +233,7 @@ public sealed class RunFolder : IDisposable
         // means nothing from another folder, and the download cache is filled again with the same checked files.
         if (!Path.IsPathRooted(recorded) || Path.GetFullPath(recorded) == Path.GetFullPath(Data.FashionMnist.CacheDirectory))
             return null;
-        throw new UserInputException($"{recorded}: the data folder this run was trained on is gone (see {ConfigPath}); pass --data DIR to continue on another copy");
+        throw new UserInputException($"{recorded}: the data folder this run was trained on is gone (see {configPath}); pass --data DIR to continue on another copy");
     }
 
     public void WriteMetrics(IEnumerable<MetricPoint> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv.Format(history));

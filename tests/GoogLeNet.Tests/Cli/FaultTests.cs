@@ -205,7 +205,7 @@ public class FaultTests(ReferenceRun reference) : IClassFixture<ReferenceRun>
 
         Assert.Equal(2, result.ExitCode);
         string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal($"googlenet: error: {run}: run folder is not writable (Read-only file system : '{run}/run.lock')", line);
+        Assert.Equal($"googlenet: error: {run}: folder is not writable (Read-only file system : '{run}/run.lock')", line);
     }
 
     [LinuxFact]

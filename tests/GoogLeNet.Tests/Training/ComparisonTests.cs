@@ -1,0 +1,63 @@
+using GoogLeNet.Data;
+using GoogLeNet.Tests.Data;
+using GoogLeNet.Training;
+
+namespace GoogLeNet.Tests.Training;
+
+public class ComparisonTests
+{
+    private static readonly TrainOptions Small = new() { Epochs = 2, BatchSize = 32, Resize = 16, Seed = 3, Threads = 1 };
+
+    private static readonly ComparisonEntry[] Entries =
+        [ComparisonEntry.Parse("googlenet-bn"), ComparisonEntry.Parse("googlenet-bn:ls=0.1")];
+
+    private sealed class Quiet : ITrainingObserver;
+
+    /// <summary>Cancels the comparison at the given step of the given entry (counting from 1).</summary>
+    private sealed class StopAt(string label, int step, CancellationTokenSource cancel)
+    {
+        public List<(string Label, int? ResumedAfter)> Started { get; } = [];
+
+        public ITrainingObserver For(ComparisonEntry entry, RunFolder run, Checkpoint? checkpoint)
+        {
+            Started.Add((entry.Label, checkpoint?.Metadata.Epoch));
+            return entry.Label == label ? new Counter(step, cancel) : new Quiet();
+        }
+
+        private sealed class Counter(int step, CancellationTokenSource cancel) : ITrainingObserver
+        {
+            private int _steps;
+
+            public void StepCompleted(StepProgress progress)
+            {
+                if (++_steps == step)
+                    cancel.Cancel();
+            }
+        }
+    }
+
+    [Fact]
+    public void AnInterruptedComparisonKeepsWhatFinishedAndEndsLikeAnUninterruptedOne()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = FashionMnist.LoadBoth(IdxWriter.WriteDataset(dir["data"], 96, 40), null, null);
+        var straight = Comparison.Run(Entries, Small, dir["straight"], train, test, (_, _, _) => new Quiet());
+
+        // Stopped at the second step of the second entry's second epoch (three steps an epoch).
+        using var cancel = new CancellationTokenSource();
+        var first = new StopAt("googlenet-bn:ls=0.1", 3 + 2, cancel);
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            Comparison.Run(Entries, Small, dir["split"], train, test, first.For, cancel.Token));
+        var kept = new List<string>();
+        var second = new StopAt("none", 0, cancel);
+        var resumed = Comparison.Run(Entries, Small, dir["split"], train, test, second.For, default, resume: true,
+            kept: (entry, _) => kept.Add(entry.Label));
+
+        Assert.Equal(["googlenet-bn"], kept);
+        Assert.Equal([("googlenet-bn:ls=0.1", (int?)1)], second.Started);
+        Assert.Equal(straight.Select(r => (r.Label, r.Status, r.TrainLoss, r.TrainAcc, r.TestAcc)),
+            resumed.Select(r => (r.Label, r.Status, r.TrainLoss, r.TrainAcc, r.TestAcc)));
+        Assert.Equal(straight.Select(r => r.TestAccPerEpoch), resumed.Select(r => r.TestAccPerEpoch));
+        Assert.All(resumed, r => Assert.Equal(2, r.TestAccPerEpoch.Count));
+    }
+}
