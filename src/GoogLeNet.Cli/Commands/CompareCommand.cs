@@ -82,7 +82,7 @@ public static class CompareCommand
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"googlenet: interrupted; finished models keep their run folders in {directory}; continue with: googlenet compare --resume {directory}");
+                Console.Error.WriteLine($"googlenet: interrupted; finished models and the last completed epoch are kept. Resume with: googlenet compare --resume {directory}");
                 return stop.ExitCode;
             }
         });

@@ -39,4 +39,26 @@ public class InterruptTests
         Assert.True(more.ExitCode == 0, more.Stderr);
         Assert.Equal(saved.Metadata.Epoch + 1, Checkpoint.Read(checkpoint).Metadata.Epoch);
     }
+
+    [LinuxFact]
+    public void AStoppedComparisonSaysHowToResumeIt()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 64, 16);
+        using var running = CliRunner.Start(null,
+            ["compare", "--models", "googlenet-bn,googlenet", "--data", dir["data"], "--out", dir["cmp"], "--epochs", "1000", "--resize", "16", "--batch-size", "16", "--threads", "1"],
+            wrapper: ["env", "--default-signal=INT"]);
+
+        string checkpoint = Path.Combine(dir["cmp"], "googlenet-bn", "checkpoint.bin");
+        var waited = Stopwatch.StartNew();
+        while (!File.Exists(checkpoint) && waited.Elapsed < TimeSpan.FromMinutes(2) && !running.Process.HasExited)
+            Thread.Sleep(100);
+        Assert.True(File.Exists(checkpoint), "no checkpoint after two minutes");
+        Process.Start("kill", ["-TERM", running.Process.Id.ToString()])!.WaitForExit();
+        var result = running.Wait(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(143, result.ExitCode);
+        Assert.Equal($"googlenet: interrupted; finished models and the last completed epoch are kept. Resume with: googlenet compare --resume {dir["cmp"]}", result.Stderr.Trim());
+        Assert.True(File.Exists(Path.Combine(dir["cmp"], "compare-config.json")));
+    }
 }
