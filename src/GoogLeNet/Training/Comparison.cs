@@ -73,7 +73,7 @@ public static class Comparison
     }
 
     /// <summary>The run folder of <paramref name="entry"/> inside the comparison's folder.</summary>
-    public static string EntryDirectory(string directory, ComparisonEntry entry) =>
+    private static string EntryDirectory(string directory, ComparisonEntry entry) =>
         Path.Combine(directory, entry.Label.Replace(':', '-').Replace('=', '-'));
 
     /// <param name="observer">Makes the observer of an entry's training; gets the checkpoint it resumes from, if any.</param>

@@ -76,13 +76,8 @@ public class TrainCommandTests
         IdxWriter.WriteDataset(dir["data"], 32, 16);
         Assert.Equal(0, CliRunner.Run(["train", "--data", dir["data"], "--out", dir["run"], .. Quick]).ExitCode);
 
-        var done = CliRunner.Run("train", "--resume", dir["run"], "--data", dir["data"]);
-        Assert.Equal(2, done.ExitCode);
-        Assert.Contains("all 1 epochs are done; pass --epochs N", done.Stderr);
-
-        var changed = CliRunner.Run("train", "--resume", dir["run"], "--lr", "0.5", "--data", dir["data"]);
-        Assert.Equal(2, changed.ExitCode);
-        Assert.Contains("--lr cannot be changed when resuming", changed.Stderr);
+        Refused("all 1 epochs are done; pass --epochs N", "train", "--resume", dir["run"], "--data", dir["data"]);
+        Refused("--lr cannot be changed when resuming", "train", "--resume", dir["run"], "--lr", "0.5", "--data", dir["data"]);
 
         var more = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "2", "--data", dir["data"]);
         Assert.True(more.ExitCode == 0, more.Stderr);
@@ -159,15 +154,19 @@ public class TrainCommandTests
         using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["run"], "config.json"))))
             Assert.Equal("cosine", config.RootElement.GetProperty("options").GetProperty("lr_schedule").GetString());
 
-        var longer = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "2", "--data", dir["data"]);
-        Assert.Equal(2, longer.ExitCode);
-        Assert.Equal("googlenet: error: --epochs cannot be changed when resuming a run with --lr-schedule cosine: its rate falls to 0 over the 1 epochs it was started with", longer.Stderr.Trim());
-        var done = CliRunner.Run("train", "--resume", dir["run"], "--data", dir["data"]);
-        Assert.Equal(2, done.ExitCode);
-        Assert.Contains("all 1 epochs are done, and a run with --lr-schedule cosine ends with them; start a new run to train longer", done.Stderr);
-        var other = CliRunner.Run("train", "--resume", dir["run"], "--lr-schedule", "constant", "--data", dir["data"]);
-        Assert.Equal(2, other.ExitCode);
-        Assert.Contains("--lr-schedule cannot be changed when resuming", other.Stderr);
+        Refused("googlenet: error: --epochs cannot be changed when resuming a run with --lr-schedule cosine: its rate falls to 0 over the 1 epochs it was started with",
+            "train", "--resume", dir["run"], "--epochs", "2", "--data", dir["data"]);
+        Refused("all 1 epochs are done, and a run with --lr-schedule cosine ends with them; start a new run to train longer",
+            "train", "--resume", dir["run"], "--data", dir["data"]);
+        Refused("--lr-schedule cannot be changed when resuming", "train", "--resume", dir["run"], "--lr-schedule", "constant", "--data", dir["data"]);
+    }
+
+    /// <summary>Runs the tool and expects exit code 2 and one line on stderr containing <paramref name="message"/>.</summary>
+    private static void Refused(string message, params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 
     [Fact]
