@@ -47,7 +47,7 @@ public static class EvaluateCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     test_acc = evaluation.Accuracy,
-                    test_loss = evaluation.Loss,
+                    test_loss = double.IsFinite(evaluation.Loss) ? evaluation.Loss : (double?)null, // JSON has no infinity
                     examples = evaluation.Examples,
                     per_class = labels.Select((l, i) => new { label = l, acc = double.IsNaN(perClass[i]) ? (double?)null : perClass[i] }),
                     confusion = evaluation.Confusion,

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GoogLeNet.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,12 +39,18 @@ public sealed class Checkpoint
     private byte[] ModelState { get; }
     private byte[] OptimizerState { get; }
 
+    /// <summary>
+    /// The metadata's JSON. A test loss may be infinite (a network whose training loss stays finite at an absurd rate while
+    /// its running batch statistics do not), which plain JSON numbers cannot hold: such values are written as strings.
+    /// </summary>
+    private static readonly JsonSerializerOptions MetadataJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>Writes the checkpoint atomically: a crash leaves the previous checkpoint in place.</summary>
     public static void Save(string path, CheckpointMetadata metadata, nn.Module model, OptimizerHelper optimizer)
     {
         using var body = new MemoryStream();
         body.Write(Magic);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, MetadataJson);
         WriteInt64(body, json.Length);
         body.Write(json);
         WriteSection(body, s => Runtime.ChannelsLast.WhileContiguous(model, () => model.save(s)));
@@ -92,7 +99,7 @@ public sealed class Checkpoint
                 throw new CheckpointException(path, "checkpoint metadata has no format number");
             if (number != CurrentFormat)
                 throw new CheckpointException(path, $"checkpoint format {number} is not supported (this version reads format {CurrentFormat})");
-            var metadata = document.Deserialize<CheckpointMetadata>()
+            var metadata = document.Deserialize<CheckpointMetadata>(MetadataJson)
                 ?? throw new CheckpointException(path, "checkpoint metadata is empty");
             var model = ReadSection(bytes, ref offset).ToArray();
             var optimizer = ReadSection(bytes, ref offset).ToArray();

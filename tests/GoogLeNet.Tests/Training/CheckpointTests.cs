@@ -46,6 +46,23 @@ public class CheckpointTests
         }
     }
 
+    [Fact]
+    public void AnInfiniteOrUndefinedTestLossIsSavedAndReadBack()
+    {
+        // googlenet-bn at lr 1000 keeps a finite training loss while its test loss overflows: that epoch's
+        // checkpoint could not be written (System.Text.Json refuses infinite numbers) and the run ended there.
+        using var dir = new TempDirectory();
+        using var model = new ChapterGoogLeNet();
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        var metadata = new CheckpointMetadata(Checkpoint.CurrentFormat, "googlenet", 1, 10, 32, 2, new TrainOptions { Resize = 32 }, [],
+            [new EpochResult(1, 2.3, 0.1, double.PositiveInfinity, 0.1, 10, 64, 11), new EpochResult(2, 2.3, 0.1, double.NaN, 0.1, 10, 64, 11)],
+            DateTime.UtcNow);
+        Checkpoint.Save(dir["checkpoint.bin"], metadata, model, optimizer);
+        var epochs = Checkpoint.Read(dir["checkpoint.bin"]).Metadata.Epochs;
+        Assert.Equal(double.PositiveInfinity, epochs[0].TestLoss);
+        Assert.True(double.IsNaN(epochs[1].TestLoss));
+    }
+
     public static TheoryData<string, string> Damage() => new()
     {
         { "empty", "file is empty" },
