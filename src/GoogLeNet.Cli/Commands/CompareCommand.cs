@@ -36,7 +36,7 @@ public static class CompareCommand
                 entries = ParseEntries(string.Join(',', plan.Models));
                 if (result.GetValue(models) is { } typed && !ParseEntries(typed).Select(e => e.Label).SequenceEqual(plan.Models))
                     throw new UserInputException($"--models cannot be changed when resuming (the comparison was started with {string.Join(',', plan.Models)}; see {planPath})");
-                options = training.Resumed(result, plan.Options, planPath, epochsMayGrow: false);
+                options = training.Resumed(result, training.Read(result), plan.Options, ("comparison", planPath), epochsMayGrow: false);
                 recordedData = RunFolder.RecordedDataDirectory(planPath);
             }
             else
@@ -48,7 +48,7 @@ public static class CompareCommand
             // --label-smoothing applies to every entry without its own NAME:ls=EPS. Every entry is checked before
             // the first one trains: a size that doesn't fit the last model must not end a run hours in.
             foreach (var entry in entries)
-                Trainer.Check((options with { Model = entry.Model, LabelSmoothing = entry.LabelSmoothing ?? options.LabelSmoothing }).Validate());
+                Trainer.Check(entry.OptionsFrom(options).Validate());
 
             string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data) ?? recordedData);
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
@@ -69,7 +69,7 @@ public static class CompareCommand
                     Console.WriteLine(checkpoint is null ? $"-- {entry.Label}" : $"-- {entry.Label}, resuming after epoch {checkpoint.Metadata.Epoch}");
                     return new TrainingConsole(run, entry.Label, null);
                 }, stop.Token, resume: resumeDir is not null,
-                kept: (entry, summary) => Console.WriteLine($"-- {entry.Label}: finished before the interruption, kept (test acc {summary.TestAcc:F3})"));
+                kept: (entry, row) => Console.WriteLine($"-- {entry.Label}: {(row.TestAcc is { } acc ? $"finished before the interruption, kept (test acc {acc:F3})" : $"{row.Status} before the interruption, kept")}"));
                 // The table reaches the console before anything can fail writing files, after hours of training.
                 string markdown = Comparison.Markdown(rows, options, train.Count, test.Count);
                 Console.WriteLine();
@@ -110,27 +110,17 @@ public static class CompareCommand
             throw new UserInputException($"{shown}: names a file, not a folder");
         RunFolder.PrepareOutput(directory, shown);
         var folderLock = RunFolder.LockFolder(directory, LockName, "comparing");
-        if (isNew && File.Exists(Path.Combine(directory, Comparison.PlanFile)))
+        if (isNew && (File.Exists(Path.Combine(directory, Comparison.PlanFile)) || File.Exists(Path.Combine(directory, "compare.md"))))
         {
             folderLock.Dispose();
-            throw new UserInputException($"{shown}: already holds a comparison; finish it with compare --resume {shown} or choose another --out");
+            throw new UserInputException(File.Exists(Path.Combine(directory, Comparison.PlanFile))
+                ? $"{shown}: already holds a comparison; continue it with compare --resume {shown} or choose another --out"
+                : $"{shown}: already holds a comparison; choose another --out");
         }
         return (directory, folderLock);
     }
 
     /// <summary>runs/compare-TIME, or -2, -3, ... when another comparison started in the same second holds that name.</summary>
-    private static (string Directory, IDisposable Lock) TakeNewDefaultFolder()
-    {
-        while (true)
-        {
-            try
-            {
-                return TakeFolder(RunFolder.FreeName(RunFolder.DefaultPath("compare")), isNew: true);
-            }
-            catch (RunFolderInUseException)
-            {
-                // made at the same moment by another comparison, which holds it now: the next name is free
-            }
-        }
-    }
+    private static (string Directory, IDisposable Lock) TakeNewDefaultFolder() =>
+        RunFolder.TakeFirstFree(RunFolder.DefaultPath("compare"), path => TakeFolder(path, isNew: true));
 }

@@ -43,9 +43,11 @@ public static class TrainCommand
                     options = checkpoint.Metadata.Options;
                     if (result.Given(model) && !string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
                         throw new UserInputException($"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}");
-                    options = training.Resumed(result, options, run.ConfigPath, epochsMayGrow: true, device);
+                    options = training.Resumed(result, fromCommandLine, options, ("run", run.ConfigPath), epochsMayGrow: true, (device, o => o.Device));
                     LearningRate.CheckResume(checkpoint.Metadata.Options, options);
-                    if (checkpoint.Metadata.Epoch >= options.Epochs)
+                    // All epochs done and summary.json written: finished. Without it the process was killed just
+                    // after the last checkpoint, and the trainer writes what is missing.
+                    if (checkpoint.Metadata.Epoch >= options.Epochs && File.Exists(run.SummaryPath))
                         throw new UserInputException(options.LrSchedule == LearningRate.Constant
                             ? $"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further"
                             : $"{resumeDir}: all {options.Epochs} epochs are done, and a run with --lr-schedule {options.LrSchedule} ends with them; start a new run to train longer");

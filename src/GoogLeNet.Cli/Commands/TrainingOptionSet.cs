@@ -45,19 +45,30 @@ public sealed class TrainingOptionSet
     public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, MicroBatch, Data];
 
     /// <summary>
-    /// The options a run or comparison was started with, for <c>--resume</c>: only what does not change the result
-    /// may be given again (threads and micro-batches change only the order of floating-point additions), and
+    /// The options a run or comparison was started with, for <c>--resume</c>. What the result depends on may be
+    /// given again only with the value it was started with (so the first command with --resume added works);
+    /// threads and micro-batches may change (they change only the order of floating-point additions), and
     /// --epochs when <paramref name="epochsMayGrow"/> (more epochs extend a run). Validated.
     /// </summary>
-    /// <param name="recordedIn">The file that records the options, for the message.</param>
-    /// <param name="alsoFixed">The command's own options that may not be given on resume.</param>
-    /// <exception cref="UserInputException">An option the result depends on was given.</exception>
-    public TrainOptions Resumed(ParseResult result, TrainOptions recorded, string recordedIn, bool epochsMayGrow, params Option[] alsoFixed)
+    /// <param name="typed">The options as typed (<see cref="Read"/>, with the command's own ones).</param>
+    /// <param name="recordedIn">What was started and the file that records it, for the message: "run", ".../config.json".</param>
+    /// <param name="alsoFixed">The command's own options the result depends on, with how to read them from the options.</param>
+    /// <exception cref="UserInputException">An option the result depends on was given another value.</exception>
+    public TrainOptions Resumed(ParseResult result, TrainOptions typed, TrainOptions recorded, (string What, string File) recordedIn, bool epochsMayGrow,
+        params (Option Option, Func<TrainOptions, object?> Value)[] alsoFixed)
     {
-        Option[] fixedOptions = [Lr, LrSchedule, BatchSize, Resize, Seed, TrainLimit, TestLimit, LabelSmoothing, .. alsoFixed, .. epochsMayGrow ? Array.Empty<Option>() : [Epochs]];
-        if (result.FirstGiven(fixedOptions) is { } changed)
-            throw new UserInputException($"{changed.Name} cannot be changed when resuming (the run was started with its own value; see {recordedIn})");
-        var typed = Read(result);
+        (Option Option, Func<TrainOptions, object?> Value)[] fixedOptions =
+        [
+            (Lr, o => o.Lr), (LrSchedule, o => o.LrSchedule), (BatchSize, o => o.BatchSize), (Resize, o => o.Resize), (Seed, o => o.Seed),
+            (TrainLimit, o => o.TrainLimit), (TestLimit, o => o.TestLimit), (LabelSmoothing, o => o.LabelSmoothing), .. alsoFixed,
+            .. epochsMayGrow ? [] : new (Option, Func<TrainOptions, object?>)[] { (Epochs, o => o.Epochs) },
+        ];
+        foreach (var (option, value) in fixedOptions)
+        {
+            if (result.Given(option) && !Equals(value(typed), value(recorded)))
+                throw new UserInputException(
+                    $"{option.Name} cannot be changed when resuming (the {recordedIn.What} was started with {value(recorded) ?? "none"}; see {recordedIn.File})");
+        }
         return (recorded with
         {
             Epochs = result.Given(Epochs) ? typed.Epochs : recorded.Epochs,

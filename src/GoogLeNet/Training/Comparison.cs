@@ -11,6 +11,9 @@ namespace GoogLeNet.Training;
 /// <param name="Label">As given on the command line, e.g. <c>googlenet-bn:ls=0.1</c>.</param>
 public sealed record ComparisonEntry(string Label, string Model, double? LabelSmoothing)
 {
+    /// <summary>The comparison's options for this entry: its model, and its own label smoothing if it has one.</summary>
+    public TrainOptions OptionsFrom(TrainOptions options) => options with { Model = Model, LabelSmoothing = LabelSmoothing ?? options.LabelSmoothing };
+
     /// <summary>Parses <c>NAME</c> or <c>NAME:ls=EPS</c>.</summary>
     public static ComparisonEntry Parse(string text)
     {
@@ -54,7 +57,7 @@ public static class Comparison
         if (!Directory.Exists(directory))
             throw new UserInputException($"{shown}: comparison folder not found");
         if (!File.Exists(path))
-            throw new UserInputException($"{shown}: no {PlanFile} in this folder, so no comparison to resume (compare writes one when it starts)");
+            throw new UserInputException($"{shown}: no {PlanFile} in this folder, so not a comparison compare --resume can finish (versions before --resume wrote none; their models' run folders continue with train --resume)");
         try
         {
             var plan = JsonSerializer.Deserialize<ComparisonPlan>(File.ReadAllText(path), RunFolder.Json);
@@ -76,17 +79,23 @@ public static class Comparison
     private static string EntryDirectory(string directory, ComparisonEntry entry) =>
         Path.Combine(directory, entry.Label.Replace(':', '-').Replace('=', '-'));
 
+    /// <summary>Written into an entry's run folder when it diverges, so that a resumed comparison keeps that outcome.</summary>
+    public const string DivergedFile = "diverged.json";
+
     /// <param name="observer">Makes the observer of an entry's training; gets the checkpoint it resumes from, if any.</param>
     /// <param name="resume">Keep entries that finished and continue the one with a checkpoint (compare --resume).</param>
-    /// <param name="kept">Told of each entry that had finished before and is not trained again.</param>
+    /// <param name="kept">Told of each entry that had finished (or diverged) before and is not trained again.</param>
+    /// <param name="loss">Overrides every entry's training loss (see <see cref="Trainer.Run"/>).</param>
+    /// <exception cref="CheckpointException">On resume, an entry's checkpoint was trained with other options than the comparison's.</exception>
     public static IReadOnlyList<ComparisonRow> Run(IReadOnlyList<ComparisonEntry> entries, TrainOptions options, string directory,
         ImageDataset train, ImageDataset test, Func<ComparisonEntry, RunFolder, Checkpoint?, ITrainingObserver> observer,
-        CancellationToken cancellationToken = default, bool resume = false, Action<ComparisonEntry, TrainingSummary>? kept = null)
+        CancellationToken cancellationToken = default, bool resume = false, Action<ComparisonEntry, ComparisonRow>? kept = null,
+        Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? loss = null)
     {
         var rows = new List<ComparisonRow>();
         foreach (var entry in entries)
         {
-            var runOptions = (options with { Model = entry.Model, LabelSmoothing = entry.LabelSmoothing ?? options.LabelSmoothing }).Validate();
+            var runOptions = entry.OptionsFrom(options).Validate();
             var info = ModelRegistry.Get(entry.Model);
             long parameters, macs;
             using (var probe = info.Create(1, train.NumClasses))
@@ -96,10 +105,10 @@ public static class Comparison
                 macs = summary.Macs;
             }
             string folder = EntryDirectory(directory, entry);
-            if (resume && Finished(folder, runOptions.Epochs) is { } done)
+            if (resume && Finished(folder, entry, runOptions.Epochs, parameters, macs) is { } done)
             {
                 kept?.Invoke(entry, done);
-                rows.Add(Row(entry, parameters, macs, done, Path.Combine(folder, "metrics.csv")));
+                rows.Add(done);
                 continue;
             }
             Checkpoint? checkpoint = null;
@@ -108,41 +117,55 @@ public static class Comparison
             try
             {
                 if (resume && File.Exists(run.CheckpointPath))
+                {
                     checkpoint = Checkpoint.Read(run.CheckpointPath);
-                var result = Trainer.Run(runOptions, run, train, test, observer(entry, run, checkpoint), checkpoint, cancellationToken);
-                rows.Add(Row(entry, parameters, macs, result, run.MetricsPath));
+                    if (checkpoint.Metadata.Options with { Threads = runOptions.Threads, MicroBatch = runOptions.MicroBatch } != runOptions)
+                        throw new CheckpointException(checkpoint.Path, $"was trained with other options than {Path.Combine(directory, PlanFile)} records for {entry.Label}");
+                }
+                var result = Trainer.Run(runOptions, run, train, test, observer(entry, run, checkpoint), checkpoint, cancellationToken, loss);
+                rows.Add(new ComparisonRow(entry.Label, entry.Model, parameters, macs, result.ExamplesPerSec, result.TrainLoss, result.TrainAcc,
+                    result.TestAcc, result.WallSeconds, "ok", TestAccuracies(run.MetricsPath)));
             }
             catch (TrainingDivergedException e)
             {
-                var history = File.Exists(run.MetricsPath) ? MetricsCsv.Parse(File.ReadAllText(run.MetricsPath)) : [];
                 double before = checkpoint?.Metadata.Epochs.Sum(epoch => epoch.WallSeconds) ?? 0; // trained before an interruption
-                rows.Add(new ComparisonRow(entry.Label, entry.Model, parameters, macs, null, null, null, null, before + clock.Elapsed.TotalSeconds,
-                    $"diverged ({e.Message.Split(';')[0]})", TestAccuracies(history)));
+                var row = new ComparisonRow(entry.Label, entry.Model, parameters, macs, null, null, null, null, before + clock.Elapsed.TotalSeconds,
+                    $"diverged ({e.Message.Split(';')[0]})", TestAccuracies(run.MetricsPath));
+                AtomicFile.WriteAllText(Path.Combine(run.Directory, DivergedFile), JsonSerializer.Serialize(row, RunFolder.Json));
+                rows.Add(row);
             }
         }
         return rows;
     }
 
-    /// <summary>The summary of a run in <paramref name="folder"/> that finished all <paramref name="epochs"/>, or null.</summary>
-    private static TrainingSummary? Finished(string folder, int epochs)
+    /// <summary>
+    /// The row of an entry whose run in <paramref name="folder"/> ended before: it finished all
+    /// <paramref name="epochs"/> (its summary.json) or diverged (its diverged.json); null when it is still to be trained.
+    /// </summary>
+    private static ComparisonRow? Finished(string folder, ComparisonEntry entry, int epochs, long parameters, long macs)
     {
-        string path = Path.Combine(folder, "summary.json");
-        if (!File.Exists(path) || !File.Exists(Path.Combine(folder, "metrics.csv")))
-            return null;
         try
         {
-            var summary = JsonSerializer.Deserialize<TrainingSummary>(File.ReadAllText(path), RunFolder.Json);
-            return summary is not null && summary.Epochs == epochs ? summary : null;
+            string diverged = Path.Combine(folder, DivergedFile);
+            if (File.Exists(diverged))
+                return JsonSerializer.Deserialize<ComparisonRow>(File.ReadAllText(diverged), RunFolder.Json);
+            string summaryPath = Path.Combine(folder, "summary.json");
+            if (!File.Exists(summaryPath))
+                return null;
+            var s = JsonSerializer.Deserialize<TrainingSummary>(File.ReadAllText(summaryPath), RunFolder.Json);
+            if (s is null || s.Epochs != epochs || !string.Equals(s.Model, entry.Model, StringComparison.OrdinalIgnoreCase))
+                return null;
+            return new ComparisonRow(entry.Label, entry.Model, parameters, macs, s.ExamplesPerSec, s.TrainLoss, s.TrainAcc, s.TestAcc,
+                s.WallSeconds, "ok", TestAccuracies(Path.Combine(folder, "metrics.csv")));
         }
         catch (JsonException)
         {
-            return null; // trained again from its checkpoint, which writes a new summary
+            return null; // trained again from its checkpoint, which writes the file anew
         }
     }
 
-    private static ComparisonRow Row(ComparisonEntry entry, long parameters, long macs, TrainingSummary result, string metricsPath) =>
-        new(entry.Label, entry.Model, parameters, macs, result.ExamplesPerSec, result.TrainLoss, result.TrainAcc, result.TestAcc,
-            result.WallSeconds, "ok", TestAccuracies(MetricsCsv.Parse(File.ReadAllText(metricsPath))));
+    private static List<double> TestAccuracies(string metricsPath) =>
+        File.Exists(metricsPath) ? TestAccuracies(MetricsCsv.Parse(File.ReadAllText(metricsPath))) : [];
 
     private static List<double> TestAccuracies(IEnumerable<MetricPoint> history) =>
         history.Where(p => p.TestAcc is not null).Select(p => p.TestAcc!.Value).ToList();

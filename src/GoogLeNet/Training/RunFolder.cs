@@ -24,7 +24,7 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>What a run writes into its folder (and evaluate beside its checkpoint); anything else is the user's.</summary>
     private static readonly HashSet<string> OwnFiles =
-        ["config.json", "metrics.csv", "curves.png", "checkpoint.bin", "summary.json", "run.lock", "confusion.png"];
+        ["config.json", "metrics.csv", "curves.png", "checkpoint.bin", "summary.json", "run.lock", "confusion.png", Comparison.DivergedFile];
 
     /// <summary>
     /// Creates a run folder, or reuses an empty one or one whose run stopped before its first checkpoint,
@@ -57,17 +57,23 @@ public sealed class RunFolder : IDisposable
     /// for the default names, which end in the time to the second, so that runs started within one second
     /// (one after another in a script, or side by side) each get a folder of their own.
     /// </summary>
-    public static RunFolder CreateNew(string path)
+    public static RunFolder CreateNew(string path) => TakeFirstFree(path, Create);
+
+    /// <summary>
+    /// <paramref name="take"/> of <paramref name="path"/>, or of PATH-2, PATH-3, ...: the first name that names
+    /// nothing yet and that no other process takes at the same moment.
+    /// </summary>
+    public static T TakeFirstFree<T>(string path, Func<string, T> take)
     {
         while (true)
         {
             try
             {
-                return Create(FreeName(path));
+                return take(FreeName(path));
             }
             catch (RunFolderInUseException)
             {
-                // Another process made the same folder at the same moment and trains there: the next name is free.
+                // Another process made the same folder at the same moment and holds it: the next name is free.
             }
         }
     }
@@ -151,15 +157,26 @@ public sealed class RunFolder : IDisposable
     public static FileStream LockFolder(string directory, string lockName, string activity)
     {
         string lockPath = Path.Combine(directory, lockName);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            if (HeldElsewhere(lockPath))
-                throw new RunFolderInUseException($"{directory}: another googlenet process is {activity} in this folder", e);
-            throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt == 1 && !HeldElsewhere(lockPath))
+            {
+                // Released between the two opens, or not writable at all: the second attempt tells which.
+            }
+            catch (IOException e)
+            {
+                if (HeldElsewhere(lockPath))
+                    throw new RunFolderInUseException($"{directory}: another googlenet process is {activity} in this folder", e);
+                throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GoogLeNet.Models;
 
 namespace GoogLeNet.Training;
@@ -29,7 +30,9 @@ public sealed record TrainOptions
     public string LrSchedule { get; init; } = LearningRate.Constant;
 
     /// <summary>The learning rate as the run's first line and compare.md state it.</summary>
-    public string DescribeLr() => LrSchedule == LearningRate.Constant ? $"lr {Lr}" : $"lr {Lr} with {LrSchedule} decay";
+    public string DescribeLr() => LrSchedule == LearningRate.Constant
+        ? string.Create(CultureInfo.InvariantCulture, $"lr {Lr}")
+        : string.Create(CultureInfo.InvariantCulture, $"lr {Lr} with {LrSchedule} decay");
 
     /// <summary>Checks every value; the message names the option as the command line spells it.</summary>
     /// <exception cref="UserInputException">A value is out of range.</exception>

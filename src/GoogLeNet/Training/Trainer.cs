@@ -75,6 +75,9 @@ public static class Trainer
             resume.LoadOptimizer(optimizer);
             history.AddRange(resume.Metadata.History);
             epochs.AddRange(resume.Metadata.Epochs);
+            // A process killed after its last checkpoint but before metrics.csv and summary.json: finish those.
+            if (epochs.Count >= options.Epochs)
+                run.WriteMetrics(history);
         }
 
         // Channels-last order: the same network, faster on the CPU (Runtime/ChannelsLast.cs).

@@ -56,7 +56,7 @@ public class CompareCommandTests
         }
         var again = CliRunner.Run(args);
         Assert.Equal(2, again.ExitCode);
-        Assert.Contains("already holds a comparison; finish it with compare --resume", again.Stderr);
+        Assert.Contains("already holds a comparison; continue it with compare --resume", again.Stderr);
         using (GoogLeNet.Training.RunFolder.LockFolder(dir["cmp"], "compare.lock", "comparing")) // as another compare --resume would
         {
             var busy = CliRunner.Run("compare", "--resume", dir["cmp"]);
@@ -64,8 +64,10 @@ public class CompareCommandTests
             Assert.Contains("another googlenet process is comparing in this folder", busy.Stderr);
         }
 
-        // The data folder and every option come from the comparison's record; only --threads may be given.
-        var resumed = CliRunner.Run("compare", "--resume", dir["cmp"], "--threads", "2");
+        // --threads may differ (here 2 instead of 1); every other option must be the one the comparison was started with.
+        // The options given again with their first values are accepted; the data folder comes from the record.
+        var resumed = CliRunner.Run("compare", "--resume", dir["cmp"], "--models", "googlenet-bn:ls=0.1,googlenet-bn", "--epochs", "2",
+            "--resize", "16", "--batch-size", "16", "--threads", "2");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains("-- googlenet-bn:ls=0.1, resuming after epoch 1", resumed.Stdout);
         Assert.Contains("-- googlenet-bn\n", resumed.Stdout);
@@ -90,7 +92,7 @@ public class CompareCommandTests
         Directory.CreateDirectory(dir["plain"]);
         var result = CliRunner.Run("compare", "--resume", dir["plain"]);
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal($"googlenet: error: {dir["plain"]}: no compare-config.json in this folder, so no comparison to resume (compare writes one when it starts)", result.Stderr.Trim());
+        Assert.Equal($"googlenet: error: {dir["plain"]}: no compare-config.json in this folder, so not a comparison compare --resume can finish (versions before --resume wrote none; their models' run folders continue with train --resume)", result.Stderr.Trim());
         var none = CliRunner.Run("compare", "--epochs", "1");
         Assert.Equal(2, none.ExitCode);
         Assert.Contains("Option '--models' is required (or --resume DIR to finish an interrupted comparison)", none.Stderr);

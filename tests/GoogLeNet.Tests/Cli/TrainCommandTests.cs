@@ -77,9 +77,16 @@ public class TrainCommandTests
         Assert.Equal(0, CliRunner.Run(["train", "--data", dir["data"], "--out", dir["run"], .. Quick]).ExitCode);
 
         Refused("all 1 epochs are done; pass --epochs N", "train", "--resume", dir["run"], "--data", dir["data"]);
-        Refused("--lr cannot be changed when resuming", "train", "--resume", dir["run"], "--lr", "0.5", "--data", dir["data"]);
+        Refused("--lr cannot be changed when resuming (the run was started with 0.1; see ", "train", "--resume", dir["run"], "--lr", "0.5", "--data", dir["data"]);
+        // Killed just after its last checkpoint, before summary.json: resuming finishes it.
+        string summary = Path.Combine(dir["run"], "summary.json");
+        File.Delete(summary);
+        var finish = CliRunner.Run("train", "--resume", dir["run"], "--data", dir["data"]);
+        Assert.True(finish.ExitCode == 0, finish.Stderr);
+        Assert.True(File.Exists(summary));
 
-        var more = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "2", "--data", dir["data"]);
+        // The first command again with --resume and more epochs: the same values may be given.
+        var more = CliRunner.Run(["train", "--resume", dir["run"], "--data", dir["data"], .. Quick[2..], "--epochs", "2"]);
         Assert.True(more.ExitCode == 0, more.Stderr);
         Assert.Contains("resuming googlenet", more.Stdout);
         Assert.Contains("epoch 2:", more.Stdout);
@@ -167,6 +174,24 @@ public class TrainCommandTests
         var result = CliRunner.Run(args);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void AnInfiniteTestLossIsRecordedAndEvaluatedRatherThanEndingTheRun()
+    {
+        // googlenet-bn at lr 1000: the training loss stays finite (batch statistics renormalise it) while the
+        // test pass, on running statistics, overflows. Writing that epoch's checkpoint threw before.
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 64, 16);
+        var train = CliRunner.Run(["train", "--model", "googlenet-bn", "--lr", "1000", "--seed", "3", "--data", dir["data"], "--out", dir["run"], .. Quick]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        string checkpoint = Path.Combine(dir["run"], "checkpoint.bin");
+        Assert.False(double.IsFinite(GoogLeNet.Training.Checkpoint.Read(checkpoint).Metadata.Epochs[0].TestLoss), "the premise: an overflowing test loss");
+
+        var evaluate = CliRunner.Run("evaluate", "--checkpoint", checkpoint, "--data", dir["data"], "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        using var doc = JsonDocument.Parse(evaluate.Stdout);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("test_loss").ValueKind);
     }
 
     [Fact]

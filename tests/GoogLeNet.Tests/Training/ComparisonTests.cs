@@ -60,4 +60,32 @@ public class ComparisonTests
         Assert.Equal(straight.Select(r => r.TestAccPerEpoch), resumed.Select(r => r.TestAccPerEpoch));
         Assert.All(resumed, r => Assert.Equal(2, r.TestAccPerEpoch.Count));
     }
+
+    [Fact]
+    public void AnEntryThatDivergedIsKeptAsDivergedOnResume()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = FashionMnist.LoadBoth(IdxWriter.WriteDataset(dir["data"], 64, 16), null, null);
+        var options = Small with { Epochs = 1 };
+        // A loss that turns NaN at the second step, as a diverging run's does.
+        int calls = 0;
+        TorchSharp.torch.Tensor Poisoned(TorchSharp.torch.Tensor logits, TorchSharp.torch.Tensor target)
+        {
+            var plain = TorchSharp.torch.nn.functional.cross_entropy(logits, target);
+            return ++calls == 2 ? plain * float.NaN : plain;
+        }
+        var first = Comparison.Run([Entries[0]], options, dir["cmp"], train, test, (_, _, _) => new Quiet(), loss: Poisoned);
+        Assert.Equal("diverged (training diverged: the loss became NaN at epoch 1, step 2 of 2)", first[0].Status);
+
+        var trained = new StopAt("none", 0, new CancellationTokenSource());
+        var kept = new List<ComparisonRow>();
+        var again = Comparison.Run([Entries[0]], options, dir["cmp"], train, test, trained.For, default, resume: true,
+            kept: (_, row) => kept.Add(row));
+        Assert.Empty(trained.Started);
+        Assert.Equal(first[0], Assert.Single(kept), RowComparer);
+        Assert.Equal(first[0], again[0], RowComparer);
+    }
+
+    private static readonly IEqualityComparer<ComparisonRow> RowComparer = EqualityComparer<ComparisonRow>.Create(
+        (a, b) => a!.Label == b!.Label && a.Status == b.Status && a.WallSeconds == b.WallSeconds && a.TestAccPerEpoch.SequenceEqual(b.TestAccPerEpoch));
 }

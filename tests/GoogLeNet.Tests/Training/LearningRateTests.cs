@@ -46,4 +46,20 @@ public class LearningRateTests
         var constant = new TrainOptions { Epochs = 10 };
         LearningRate.CheckResume(constant, constant with { Epochs = 12 });
     }
+
+    [Fact]
+    public void TheRateIsDescribedWithADecimalPointInAnyCulture()
+    {
+        var saved = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = new("de-DE");
+            Assert.Equal("lr 0.05 with cosine decay", new TrainOptions { Lr = 0.05, LrSchedule = "cosine" }.DescribeLr());
+            Assert.Equal("lr 0.1", new TrainOptions().DescribeLr());
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = saved;
+        }
+    }
 }

@@ -105,6 +105,28 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AKillJustAfterTheLastCheckpointIsFinishedByResume()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var run = RunFolder.Create(dir["run"]);
+        Trainer.Run(Small, run, train, test, new Recorder());
+        string metrics = File.ReadAllText(run.MetricsPath);
+        string summary = File.ReadAllText(run.SummaryPath);
+
+        // Killed between checkpoint.bin and metrics.csv of the last epoch: metrics.csv still ends at epoch 1
+        // (three train points and a test point), and there is no summary.json.
+        File.WriteAllLines(run.MetricsPath, File.ReadAllLines(run.MetricsPath).Take(1 + 4));
+        File.Delete(run.SummaryPath);
+        var recorder = new Recorder();
+        Trainer.Run(Small, RunFolder.Open(run.Directory), train, test, recorder, Checkpoint.Read(run.CheckpointPath));
+
+        Assert.Empty(recorder.Steps);
+        Assert.Equal(metrics, File.ReadAllText(run.MetricsPath));
+        Assert.Equal(summary, File.ReadAllText(run.SummaryPath));
+    }
+
+    [Fact]
     public void ANonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint()
     {
         using var dir = new TempDirectory();
