@@ -32,12 +32,12 @@ public static class CompareCommand
                 if (result.Given(output))
                     throw new UserInputException("--out and --resume cannot be combined: a resumed comparison stays in its folder");
                 var plan = Comparison.ReadPlan(Path.GetFullPath(resumeDir), resumeDir);
-                string planPath = Path.Combine(Path.GetFullPath(resumeDir), Comparison.PlanFile);
+                string planPath = Comparison.PlanPath(Path.GetFullPath(resumeDir));
                 entries = ParseEntries(string.Join(',', plan.Models));
                 if (result.GetValue(models) is { } typed && !ParseEntries(typed).Select(e => e.Label).SequenceEqual(plan.Models))
                     throw new UserInputException($"--models cannot be changed when resuming (the comparison was started with {string.Join(',', plan.Models)}; see {planPath})");
                 options = training.Resumed(result, training.Read(result), plan.Options, ("comparison", planPath), epochsMayGrow: false);
-                recordedData = RunFolder.RecordedDataDirectory(planPath);
+                recordedData = RunFolder.StillThere(plan.Data, planPath);
             }
             else
             {
@@ -110,10 +110,11 @@ public static class CompareCommand
             throw new UserInputException($"{shown}: names a file, not a folder");
         RunFolder.PrepareOutput(directory, shown);
         var folderLock = RunFolder.LockFolder(directory, LockName, "comparing");
-        if (isNew && (File.Exists(Path.Combine(directory, Comparison.PlanFile)) || File.Exists(Path.Combine(directory, "compare.md"))))
+        bool hasPlan = File.Exists(Comparison.PlanPath(directory));
+        if (isNew && (hasPlan || File.Exists(Path.Combine(directory, "compare.md"))))
         {
             folderLock.Dispose();
-            throw new UserInputException(File.Exists(Path.Combine(directory, Comparison.PlanFile))
+            throw new UserInputException(hasPlan
                 ? $"{shown}: already holds a comparison; continue it with compare --resume {shown} or choose another --out"
                 : $"{shown}: already holds a comparison; choose another --out");
         }

@@ -47,13 +47,16 @@ public static class Comparison
 {
     public const string PlanFile = "compare-config.json";
 
+    /// <summary>Where the comparison in <paramref name="directory"/> keeps its plan.</summary>
+    public static string PlanPath(string directory) => Path.Combine(directory, PlanFile);
+
     public static void WritePlan(string directory, ComparisonPlan plan) =>
-        AtomicFile.WriteAllText(Path.Combine(directory, PlanFile), JsonSerializer.Serialize(plan, RunFolder.Json));
+        AtomicFile.WriteAllText(PlanPath(directory), JsonSerializer.Serialize(plan, RunFolder.Json));
 
     /// <exception cref="UserInputException">The folder is not a comparison, or its plan cannot be read.</exception>
     public static ComparisonPlan ReadPlan(string directory, string shown)
     {
-        string path = Path.Combine(directory, PlanFile);
+        string path = PlanPath(directory);
         if (!Directory.Exists(directory))
             throw new UserInputException($"{shown}: comparison folder not found");
         if (!File.Exists(path))
@@ -113,18 +116,18 @@ public static class Comparison
             }
             Checkpoint? checkpoint = null;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var run = resume && File.Exists(Path.Combine(folder, "checkpoint.bin")) ? RunFolder.Open(folder) : RunFolder.Create(folder);
+            bool resuming = resume && File.Exists(Path.Combine(folder, "checkpoint.bin"));
+            using var run = resuming ? RunFolder.Open(folder) : RunFolder.Create(folder);
             try
             {
-                if (resume && File.Exists(run.CheckpointPath))
+                if (resuming)
                 {
                     checkpoint = Checkpoint.Read(run.CheckpointPath);
                     if (checkpoint.Metadata.Options with { Threads = runOptions.Threads, MicroBatch = runOptions.MicroBatch } != runOptions)
-                        throw new CheckpointException(checkpoint.Path, $"was trained with other options than {Path.Combine(directory, PlanFile)} records for {entry.Label}");
+                        throw new CheckpointException(checkpoint.Path, $"was trained with other options than {PlanPath(directory)} records for {entry.Label}");
                 }
                 var result = Trainer.Run(runOptions, run, train, test, observer(entry, run, checkpoint), checkpoint, cancellationToken, loss);
-                rows.Add(new ComparisonRow(entry.Label, entry.Model, parameters, macs, result.ExamplesPerSec, result.TrainLoss, result.TrainAcc,
-                    result.TestAcc, result.WallSeconds, "ok", TestAccuracies(run.MetricsPath)));
+                rows.Add(Completed(entry, parameters, macs, result, run.MetricsPath));
             }
             catch (TrainingDivergedException e)
             {
@@ -155,8 +158,7 @@ public static class Comparison
             var s = JsonSerializer.Deserialize<TrainingSummary>(File.ReadAllText(summaryPath), RunFolder.Json);
             if (s is null || s.Epochs != epochs || !string.Equals(s.Model, entry.Model, StringComparison.OrdinalIgnoreCase))
                 return null;
-            return new ComparisonRow(entry.Label, entry.Model, parameters, macs, s.ExamplesPerSec, s.TrainLoss, s.TrainAcc, s.TestAcc,
-                s.WallSeconds, "ok", TestAccuracies(Path.Combine(folder, "metrics.csv")));
+            return Completed(entry, parameters, macs, s, Path.Combine(folder, "metrics.csv"));
         }
         catch (JsonException)
         {
@@ -164,11 +166,16 @@ public static class Comparison
         }
     }
 
-    private static List<double> TestAccuracies(string metricsPath) =>
-        File.Exists(metricsPath) ? TestAccuracies(MetricsCsv.Parse(File.ReadAllText(metricsPath))) : [];
+    /// <summary>The row of an entry that trained all its epochs, from its summary and its metrics.csv.</summary>
+    private static ComparisonRow Completed(ComparisonEntry entry, long parameters, long macs, TrainingSummary summary, string metricsPath) =>
+        new(entry.Label, entry.Model, parameters, macs, summary.ExamplesPerSec, summary.TrainLoss, summary.TrainAcc, summary.TestAcc,
+            summary.WallSeconds, "ok", TestAccuracies(metricsPath));
 
-    private static List<double> TestAccuracies(IEnumerable<MetricPoint> history) =>
-        history.Where(p => p.TestAcc is not null).Select(p => p.TestAcc!.Value).ToList();
+    /// <summary>The test accuracy after each epoch, from metrics.csv (none when a run diverged before writing one).</summary>
+    private static List<double> TestAccuracies(string metricsPath) =>
+        File.Exists(metricsPath)
+            ? MetricsCsv.Parse(File.ReadAllText(metricsPath)).Where(p => p.TestAcc is not null).Select(p => p.TestAcc!.Value).ToList()
+            : [];
 
     public static string Markdown(IReadOnlyList<ComparisonRow> rows, TrainOptions options, int trainCount, int testCount)
     {

@@ -163,19 +163,13 @@ public sealed class RunFolder : IDisposable
             {
                 return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (attempt == 1 && !HeldElsewhere(lockPath))
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Released between the two opens, or not writable at all: the second attempt tells which.
-            }
-            catch (IOException e)
-            {
-                if (HeldElsewhere(lockPath))
+                if (e is IOException && HeldElsewhere(lockPath))
                     throw new RunFolderInUseException($"{directory}: another googlenet process is {activity} in this folder", e);
-                throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
-            }
-            catch (UnauthorizedAccessException e)
-            {
-                throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
+                // Not held: either released between the two opens, and a second attempt takes it, or not writable.
+                if (e is UnauthorizedAccessException || attempt == 2)
+                    throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
             }
         }
     }
@@ -229,28 +223,36 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     /// <exception cref="UserInputException">The recorded folder is gone: resuming on whatever copy is found next
     /// could continue the run on other data.</exception>
-    public string? RecordedDataDirectory() => RecordedDataDirectory(ConfigPath);
-
-    /// <summary>As <see cref="RecordedDataDirectory()"/>, for any configuration that records its data folder as <c>data</c> (a comparison's too).</summary>
-    public static string? RecordedDataDirectory(string configPath)
+    public string? RecordedDataDirectory()
     {
         string? recorded;
         try
         {
-            using var config = JsonDocument.Parse(File.ReadAllText(configPath));
+            using var config = JsonDocument.Parse(File.ReadAllText(ConfigPath));
             recorded = config.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String ? data.GetString() : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
             return null;
         }
+        return StillThere(recorded, ConfigPath);
+    }
+
+    /// <summary>
+    /// <paramref name="recorded"/>, the data folder a run or comparison was started on, if it is still there; null when
+    /// it records none or is gone and may be looked for again (a relative path, the download cache).
+    /// </summary>
+    /// <param name="recordedIn">The file that records it, for the message.</param>
+    /// <exception cref="UserInputException">The recorded folder is gone.</exception>
+    public static string? StillThere(string? recorded, string recordedIn)
+    {
         if (recorded is null || System.IO.Directory.Exists(recorded))
             return recorded;
         // Gone, but nothing is lost by looking again: a relative path (runs from before full paths were recorded)
         // means nothing from another folder, and the download cache is filled again with the same checked files.
         if (!Path.IsPathRooted(recorded) || Path.GetFullPath(recorded) == Path.GetFullPath(Data.FashionMnist.CacheDirectory))
             return null;
-        throw new UserInputException($"{recorded}: the data folder this run was trained on is gone (see {configPath}); pass --data DIR to continue on another copy");
+        throw new UserInputException($"{recorded}: the data folder this run was trained on is gone (see {recordedIn}); pass --data DIR to continue on another copy");
     }
 
     public void WriteMetrics(IEnumerable<MetricPoint> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv.Format(history));
