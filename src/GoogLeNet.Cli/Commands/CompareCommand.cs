@@ -66,7 +66,7 @@ public static class CompareCommand
             {
                 var rows = Comparison.Run(entries, options, directory, train, test, (entry, run, checkpoint) =>
                 {
-                    Console.WriteLine(checkpoint is null ? $"-- {entry.Label}" : $"-- {entry.Label}, resuming after epoch {checkpoint.Metadata.Epoch}");
+                    Console.WriteLine(checkpoint is null ? $"-- {entry.Label}" : $"-- {entry.Label}, resuming {checkpoint.Metadata.When}");
                     return new TrainingConsole(run, entry.Label, null);
                 }, stop.Token, resume: resumeDir is not null,
                 kept: (entry, row) => Console.WriteLine($"-- {entry.Label}: {(row.TestAcc is { } acc ? $"finished before the interruption, kept (test acc {acc:F3})" : $"{row.Status} before the interruption, kept")}"));
@@ -82,7 +82,7 @@ public static class CompareCommand
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"googlenet: interrupted; finished models and the last completed epoch are kept. Resume with: googlenet compare --resume {directory}");
+                Console.Error.WriteLine($"googlenet: interrupted; finished models and the one in training up to its last step are kept. Resume with: googlenet compare --resume {directory}");
                 return stop.ExitCode;
             }
         });

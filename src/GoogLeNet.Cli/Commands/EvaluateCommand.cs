@@ -61,7 +61,7 @@ public static class EvaluateCommand
             try
             {
                 Plots.WriteConfusion(picture, evaluation.Confusion, labels,
-                    $"{checkpoint.Metadata.Model}, epoch {checkpoint.Metadata.Epoch}: test acc {evaluation.Accuracy:F3}");
+                    $"{checkpoint.Metadata.Model}, {checkpoint.Metadata.Position}: test acc {evaluation.Accuracy:F3}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -85,7 +85,8 @@ public static class EvaluateCommand
 
     private static void Render(EvaluationResult e, IReadOnlyList<string> labels, Checkpoint checkpoint)
     {
-        AnsiConsole.MarkupLine($"[bold]{checkpoint.Metadata.Model}[/] after {checkpoint.Metadata.Epoch} epochs, {e.Examples:N0} test images: " +
+        string when = checkpoint.Metadata.InEpoch is null ? $"after {checkpoint.Metadata.Epoch} epochs" : $"at {checkpoint.Metadata.Position}";
+        AnsiConsole.MarkupLine($"[bold]{checkpoint.Metadata.Model}[/] {when}, {e.Examples:N0} test images: " +
                                $"test acc [bold]{e.Accuracy:F3}[/], test loss {e.Loss:F3}");
         var table = new Table().Border(TableBorder.Rounded).AddColumn("true \\ predicted");
         foreach (var (label, i) in labels.Select((l, i) => (l, i)))

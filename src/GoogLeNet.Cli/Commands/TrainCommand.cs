@@ -17,7 +17,7 @@ public static class TrainCommand
         var training = new TrainingOptionSet(defaults.Epochs);
         var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => defaults.Device };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/<model>-<timestamp>)" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
 
         var command = new Command("train", "Train a model on Fashion-MNIST with the book's recipe (the defaults)") { model };
         foreach (var option in training.All)
@@ -74,7 +74,7 @@ public static class TrainCommand
 
                 Console.WriteLine(checkpoint is null
                     ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, {options.DescribeLr()}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
-                    : $"resuming {options.Model} in {run.Directory} after epoch {checkpoint.Metadata.Epoch} of {options.Epochs}");
+                    : $"resuming {options.Model} in {run.Directory} {checkpoint.Metadata.When} ({options.Epochs} epochs in all)");
 
                 using var stop = new StopSignals();
                 try
@@ -98,8 +98,8 @@ public static class TrainCommand
                 catch (OperationCanceledException)
                 {
                     Console.Error.WriteLine(File.Exists(run.CheckpointPath)
-                        ? $"googlenet: interrupted; the last completed epoch is kept. Resume with: googlenet train --resume {run.Directory}"
-                        : "googlenet: interrupted in the first epoch, before any checkpoint; nothing to resume: run the same command again to start over");
+                        ? $"googlenet: interrupted; the run is saved up to its last step. Resume with: googlenet train --resume {run.Directory}"
+                        : "googlenet: interrupted before the first step; nothing to resume: run the same command again to start over");
                     return stop.ExitCode;
                 }
             }

@@ -26,6 +26,11 @@ public sealed class TrainingOptionSet
             DefaultValueFactory = _ => defaults.LrSchedule,
         }.OneOf(LearningRate.Schedules);
         MicroBatch = MicroBatchOption.Create();
+        CheckpointEvery = new("--checkpoint-every")
+        {
+            Description = "Also write the checkpoint during an epoch after this many minutes of training (0: only at epoch ends); Ctrl-C writes it at once",
+            HelpName = "MINUTES", DefaultValueFactory = _ => defaults.CheckpointMinutes,
+        };
     }
 
     public Option<int> Epochs { get; }
@@ -39,15 +44,17 @@ public sealed class TrainingOptionSet
     public Option<int?> TestLimit { get; } = DataOptions.TestLimit();
     public Option<double> LabelSmoothing { get; }
     public Option<int> MicroBatch { get; }
+    public Option<double> CheckpointEvery { get; }
     public Option<string?> Data { get; } = DataOptions.Folder();
 
     /// <summary>Every option above, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, MicroBatch, Data];
+    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, MicroBatch, CheckpointEvery, Data];
 
     /// <summary>
     /// The options a run or comparison was started with, for <c>--resume</c>. What the result depends on may be
     /// given again only with the value it was started with (so the first command with --resume added works);
-    /// threads and micro-batches may change (they change only the order of floating-point additions), and
+    /// threads and micro-batches may change (they change only the order of floating-point additions), so may how often
+    /// checkpoints are written, and
     /// --epochs when <paramref name="epochsMayGrow"/> (more epochs extend a run). Validated.
     /// </summary>
     /// <param name="typed">The options as typed (<see cref="Read"/>, with the command's own ones).</param>
@@ -74,6 +81,7 @@ public sealed class TrainingOptionSet
             Epochs = result.Given(Epochs) ? typed.Epochs : recorded.Epochs,
             Threads = result.Given(Threads) ? typed.Threads : recorded.Threads,
             MicroBatch = result.Given(MicroBatch) ? typed.MicroBatch : recorded.MicroBatch,
+            CheckpointMinutes = result.Given(CheckpointEvery) ? typed.CheckpointMinutes : recorded.CheckpointMinutes,
         }).Validate();
     }
 
@@ -83,7 +91,7 @@ public sealed class TrainingOptionSet
         Epochs = result.GetValue(Epochs), Lr = result.GetValue(Lr), LrSchedule = result.GetValue(LrSchedule)!, BatchSize = result.GetValue(BatchSize),
         Resize = result.GetValue(Resize), Seed = result.GetValue(Seed), Threads = result.GetValue(Threads),
         TrainLimit = result.GetValue(TrainLimit), TestLimit = result.GetValue(TestLimit),
-        LabelSmoothing = result.GetValue(LabelSmoothing), MicroBatch = result.GetValue(MicroBatch),
+        LabelSmoothing = result.GetValue(LabelSmoothing), MicroBatch = result.GetValue(MicroBatch), CheckpointMinutes = result.GetValue(CheckpointEvery),
     };
 }
 

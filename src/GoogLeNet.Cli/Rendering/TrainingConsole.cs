@@ -16,15 +16,17 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
     private ProgressTask? _task;
     private int _nextPlainLine;
     private int _epochs;
+    private int _done; // batches of the epoch trained before a resume, which the clock did not see
     private readonly Stopwatch _epochClock = new();
 
-    public void EpochStarted(int epoch, int epochs, int batches)
+    public void EpochStarted(int epoch, int epochs, int batches, int done)
     {
         _epochClock.Restart();
         _epochs = epochs;
-        _nextPlainLine = Math.Max(1, batches / 10);
+        _done = done;
+        _nextPlainLine = done + Math.Max(1, batches / 10);
         if (live is not null)
-            _task = live.AddTask($"epoch {epoch}/{epochs}", maxValue: batches);
+            _task = live.AddTask($"epoch {epoch}/{epochs}", maxValue: batches).Value(done);
     }
 
     public void StepCompleted(StepProgress p)
@@ -39,7 +41,7 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
         }
         else if (p.Batch >= _nextPlainLine || p.Batch == p.Batches)
         {
-            var left = TimeSpan.FromSeconds(_epochClock.Elapsed.TotalSeconds / p.Batch * (p.Batches - p.Batch));
+            var left = TimeSpan.FromSeconds(_epochClock.Elapsed.TotalSeconds / (p.Batch - _done) * (p.Batches - p.Batch));
             _plain.WriteLine($"epoch {p.Epoch}/{p.Epochs} step {p.Batch}/{p.Batches}: {stats}, epoch ends in {Duration(left)}");
             _nextPlainLine = p.Batch + Math.Max(1, p.Batches / 10);
         }

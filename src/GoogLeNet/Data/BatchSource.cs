@@ -39,12 +39,13 @@ public sealed class BatchSource : IDisposable
     /// The batches of one epoch. Each batch's tensors belong to the caller's dispose scope (or are the
     /// caller's to dispose).
     /// </summary>
-    public IEnumerable<(Tensor X, Tensor Y)> Epoch(int epoch)
+    /// <param name="skip">Batches of the epoch's order to leave out at its start (those a resumed run has already trained on).</param>
+    public IEnumerable<(Tensor X, Tensor Y)> Epoch(int epoch, int skip = 0)
     {
         int[] order = Enumerable.Range(0, Count).ToArray();
         if (_shuffle)
             new Random(unchecked(_seed * 1_000_003 + epoch)).Shuffle(order);
-        for (int start = 0; start < Count; start += _batchSize)
+        for (int start = skip * _batchSize; start < Count; start += _batchSize)
         {
             int n = Math.Min(_batchSize, Count - start);
             var (x, y) = Batch(order.AsSpan(start, n).ToArray());

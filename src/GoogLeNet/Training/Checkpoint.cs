@@ -13,17 +13,40 @@ namespace GoogLeNet.Training;
 /// <param name="Epoch">Completed epochs.</param>
 /// <param name="History">The plot points so far.</param>
 /// <param name="Epochs">Per-epoch results so far.</param>
+/// <param name="InEpoch">Where the epoch after <paramref name="Epoch"/> stood, for a checkpoint written before its end; null at an epoch's end.</param>
 public sealed record CheckpointMetadata(int Format, string Model, int InChannels, int NumClasses, int ImageSize, int Epoch,
-    TrainOptions Options, IReadOnlyList<MetricPoint> History, IReadOnlyList<EpochResult> Epochs, DateTime SavedUtc);
+    TrainOptions Options, IReadOnlyList<MetricPoint> History, IReadOnlyList<EpochResult> Epochs, DateTime SavedUtc,
+    EpochProgress? InEpoch = null)
+{
+    /// <summary>Where the weights stand, for messages: "epoch 3", or "epoch 4, step 120 of 469" part-way through one.</summary>
+    [JsonIgnore]
+    public string Position => InEpoch is { } p ? $"epoch {Epoch + 1}, step {p.Steps} of {p.Batches}" : $"epoch {Epoch}";
+
+    /// <summary>The same after "resuming" or "evaluated": "after epoch 3", "at epoch 4, step 120 of 469".</summary>
+    [JsonIgnore]
+    public string When => InEpoch is null ? $"after {Position}" : $"at {Position}";
+}
+
+/// <summary>
+/// An epoch part-way through: the steps taken, the running sums its train loss and accuracy are made of, the time spent,
+/// and the state of libtorch's CPU random generator (dropout draws from it), so that training continues as if uninterrupted.
+/// </summary>
+/// <param name="Steps">Steps taken in this epoch.</param>
+/// <param name="Batches">Steps in a whole epoch.</param>
+/// <param name="LossSum">Sum over the examples seen of their training loss.</param>
+public sealed record EpochProgress(int Steps, int Batches, double LossSum, long Correct, long Seen, double TrainSeconds, double WallSeconds,
+    byte[] RandomState);
 
 /// <summary>
 /// A training checkpoint in one file: metadata (JSON), model state and optimizer state (TorchSharp's own
 /// format), and a SHA-256 of all of it, so that a truncated or damaged file is recognised as such instead
-/// of loading half a network. The random state needs no saving: every epoch reseeds from (seed, epoch).
+/// of loading half a network. At an epoch's end the random state needs no saving (every epoch reseeds from
+/// (seed, epoch)); part-way through one it is saved with the epoch's progress (<see cref="EpochProgress"/>).
 /// </summary>
 public sealed class Checkpoint
 {
-    public const int CurrentFormat = 1;
+    /// <summary>Format 2 added <see cref="CheckpointMetadata.InEpoch"/>; format 1 files are read as well (they have none).</summary>
+    public const int CurrentFormat = 2;
     private static readonly byte[] Magic = "GLNCKPT\u0001"u8.ToArray();
 
     private Checkpoint(string path, CheckpointMetadata metadata, byte[] modelState, byte[] optimizerState)
@@ -65,14 +88,14 @@ public sealed class Checkpoint
         {
             AtomicFile.Write(path, s =>
             {
-                FaultInjection.KillDuringCheckpointWrite(metadata.Epoch, s, body);
+                FaultInjection.KillDuringCheckpointWrite(metadata, s, body);
                 body.WriteTo(s);
             });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             string kept = File.Exists(path) ? "the previous checkpoint is intact" : "no earlier checkpoint exists";
-            throw new UserInputException($"{path}: the checkpoint of epoch {metadata.Epoch} could not be written ({e.Message}); {kept}", 1, e);
+            throw new UserInputException($"{path}: the checkpoint of {metadata.Position} could not be written ({e.Message}); {kept}", 1, e);
         }
     }
 
@@ -97,8 +120,8 @@ public sealed class Checkpoint
             using var document = JsonDocument.Parse(json.ToArray());
             if (!document.RootElement.TryGetProperty(nameof(CheckpointMetadata.Format), out var format) || !format.TryGetInt32(out int number))
                 throw new CheckpointException(path, "checkpoint metadata has no format number");
-            if (number != CurrentFormat)
-                throw new CheckpointException(path, $"checkpoint format {number} is not supported (this version reads format {CurrentFormat})");
+            if (number is < 1 or > CurrentFormat)
+                throw new CheckpointException(path, $"checkpoint format {number} is not supported (this version reads formats 1 to {CurrentFormat})");
             var metadata = document.Deserialize<CheckpointMetadata>(MetadataJson)
                 ?? throw new CheckpointException(path, "checkpoint metadata is empty");
             var model = ReadSection(bytes, ref offset).ToArray();

@@ -123,7 +123,7 @@ public static class Comparison
                 if (resuming)
                 {
                     checkpoint = Checkpoint.Read(run.CheckpointPath);
-                    if (checkpoint.Metadata.Options with { Threads = runOptions.Threads, MicroBatch = runOptions.MicroBatch } != runOptions)
+                    if (checkpoint.Metadata.Options with { Threads = runOptions.Threads, MicroBatch = runOptions.MicroBatch, CheckpointMinutes = runOptions.CheckpointMinutes } != runOptions)
                         throw new CheckpointException(checkpoint.Path, $"was trained with other options than {PlanPath(directory)} records for {entry.Label}");
                 }
                 var result = Trainer.Run(runOptions, run, train, test, observer(entry, run, checkpoint), checkpoint, cancellationToken, loss);
@@ -131,7 +131,8 @@ public static class Comparison
             }
             catch (TrainingDivergedException e)
             {
-                double before = checkpoint?.Metadata.Epochs.Sum(epoch => epoch.WallSeconds) ?? 0; // trained before an interruption
+                // trained before an interruption, in whole epochs and part of one
+                double before = (checkpoint?.Metadata.Epochs.Sum(epoch => epoch.WallSeconds) ?? 0) + (checkpoint?.Metadata.InEpoch?.WallSeconds ?? 0);
                 var row = new ComparisonRow(entry.Label, entry.Model, parameters, macs, null, null, null, null, before + clock.Elapsed.TotalSeconds,
                     $"diverged ({e.Message.Split(';')[0]})", TestAccuracies(run.MetricsPath));
                 AtomicFile.WriteAllText(Path.Combine(run.Directory, DivergedFile), JsonSerializer.Serialize(row, RunFolder.Json));

@@ -12,12 +12,12 @@ internal static class FaultInjection
     public const string Variable = "GOOGLENET_FAULT";
 
     /// <summary>
-    /// With <c>GOOGLENET_FAULT=kill-in-checkpoint-write:EPOCH</c>, writes half of that epoch's checkpoint to
+    /// With <c>GOOGLENET_FAULT=kill-in-checkpoint-write:EPOCH</c>, writes half of the checkpoint at that epoch's end to
     /// the temporary file, flushes it to disk and kills the process with SIGKILL.
     /// </summary>
-    public static void KillDuringCheckpointWrite(int epoch, Stream target, MemoryStream checkpoint)
+    public static void KillDuringCheckpointWrite(CheckpointMetadata metadata, Stream target, MemoryStream checkpoint)
     {
-        if (Environment.GetEnvironmentVariable(Variable) != $"kill-in-checkpoint-write:{epoch}")
+        if (metadata.InEpoch is not null || Environment.GetEnvironmentVariable(Variable) != $"kill-in-checkpoint-write:{metadata.Epoch}")
             return;
         target.Write(checkpoint.GetBuffer().AsSpan(0, (int)checkpoint.Length / 2));
         target.Flush();

@@ -15,7 +15,8 @@ public sealed record StepProgress(int Epoch, int Epochs, int Batch, int Batches,
 /// </summary>
 public interface ITrainingObserver
 {
-    void EpochStarted(int epoch, int epochs, int batches) { }
+    /// <param name="done">Batches already trained on before a resumed run continued the epoch (0 for a fresh one).</param>
+    void EpochStarted(int epoch, int epochs, int batches, int done) { }
     void StepCompleted(StepProgress progress) { }
     void Evaluating(int epoch) { }
     void EpochCompleted(EpochResult result, IReadOnlyList<MetricPoint> history) { }

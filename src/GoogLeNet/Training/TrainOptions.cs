@@ -29,6 +29,12 @@ public sealed record TrainOptions
     /// <summary>How the rate changes over the run: <c>constant</c> (the book's) or <c>cosine</c> (<see cref="LearningRate"/>).</summary>
     public string LrSchedule { get; init; } = LearningRate.Constant;
 
+    /// <summary>
+    /// Minutes of training after which the checkpoint is written again within an epoch, so that a kill loses at most this
+    /// much (0: only at the end of each epoch). Like the thread count, it does not change the result.
+    /// </summary>
+    public double CheckpointMinutes { get; init; } = 10;
+
     /// <summary>The learning rate as the run's first line and compare.md state it.</summary>
     public string DescribeLr() => LrSchedule == LearningRate.Constant
         ? string.Create(CultureInfo.InvariantCulture, $"lr {Lr}")
@@ -49,6 +55,7 @@ public sealed record TrainOptions
         Require(LabelSmoothing is >= 0 and < 1, $"--label-smoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(LearningRate.Schedules.Contains(LrSchedule),
             $"--lr-schedule must be {string.Join(" or ", LearningRate.Schedules)}, got '{LrSchedule}'");
+        Require(CheckpointMinutes is >= 0 and <= 100_000, $"--checkpoint-every must be from 0 to 100000 minutes, got {CheckpointMinutes}");
         Require(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
         OptionLimits.InRange(MicroBatch, "--micro-batch", 0, OptionLimits.MaxBatch);
         OptionLimits.Batch(BatchSize, Resize, training: true, slice: MicroBatch);

@@ -16,8 +16,9 @@ public sealed class TrainingDivergedException(string message) : UserInputExcepti
 
 /// <summary>
 /// The book's <c>train_ch6</c>: mini-batch SGD on cross-entropy, running train loss and accuracy per epoch,
-/// test accuracy after each epoch. Adds what a long run on a CPU needs: a checkpoint after every epoch,
-/// resumption from it with the same result as an uninterrupted run, and a stop at the first non-finite loss.
+/// test accuracy after each epoch. Adds what a long run on a CPU needs: a checkpoint after every epoch, every
+/// few minutes within one and when stopped, resumption from it with the same result as an uninterrupted run,
+/// and a stop at the first non-finite loss.
 /// </summary>
 public static class Trainer
 {
@@ -91,62 +92,98 @@ public static class Trainer
         int pointEvery = Math.Max(1, batches / PointsPerEpoch);
         long totalSteps = (long)options.Epochs * batches;
 
-        for (int epoch = epochs.Count; epoch < options.Epochs; epoch++)
+        // A checkpoint written part-way through an epoch continues from its step (not when a run resumed with fewer epochs ends before it).
+        var inEpoch = resume?.Metadata.InEpoch is { } saved && epochs.Count < options.Epochs ? saved : null;
+        if (inEpoch is not null && inEpoch.Batches != batches)
+            throw new CheckpointException(resume!.Path, $"was saved part-way through an epoch of {inEpoch.Batches} batches; this data and batch size make {batches}");
+        string lastGood = resume?.Metadata.Position ?? "";
+
+        void Save(int completed, IReadOnlyList<EpochResult> results, EpochProgress? progress)
         {
-            var wall = Stopwatch.StartNew();
+            var metadata = new CheckpointMetadata(Checkpoint.CurrentFormat, info.Name, 1, train.NumClasses, options.Resize,
+                completed, options, history, results, DateTime.UtcNow, progress);
+            Checkpoint.Save(run.CheckpointPath, metadata, model, optimizer);
+            lastGood = metadata.Position;
+        }
+
+        for (int epoch = epochs.Count; epoch < options.Epochs; epoch++, inEpoch = null)
+        {
             // Reseeding per epoch makes dropout and any other randomness a function of (seed, epoch),
             // so a resumed run repeats exactly what an uninterrupted one does.
             manual_seed(options.Seed * 100_003L + epoch);
+            if (inEpoch is not null)
+                SetRandomState(inEpoch.RandomState);
             model.train();
-            observer.EpochStarted(epoch + 1, options.Epochs, batches);
-
-            double lossSum = 0;
-            long correct = 0, seen = 0;
+            int batch = inEpoch?.Steps ?? 0, savedAt = batch;
+            double lossSum = inEpoch?.LossSum ?? 0, trainBefore = inEpoch?.TrainSeconds ?? 0, wallBefore = inEpoch?.WallSeconds ?? 0;
+            long correct = inEpoch?.Correct ?? 0, seen = inEpoch?.Seen ?? 0;
+            var wall = Stopwatch.StartNew();
             var steps = new Stopwatch();
-            int batch = 0;
-            foreach (var (x0, y0) in trainBatches.Epoch(epoch))
-            {
-                using var scope = NewDisposeScope();
-                scope.Attach([x0, y0]);
-                cancellationToken.ThrowIfCancellationRequested();
-                steps.Start();
-                var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.to(device);
-                var y = y0.to(device);
-                int step = batch + 1;
-                double rate = LearningRate.At(options.LrSchedule, options.Lr, (long)epoch * batches + batch, totalSteps);
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = rate;
-                var stepResult = SgdStep.Run(model, optimizer, x, y, loss, microBatch, value =>
-                {
-                    if (!float.IsFinite(value))
-                        throw Diverged(value, epoch + 1, step, batches, options, run, epochs.Count);
-                });
-                float lossValue = stepResult.Loss;
-                long batchCorrect = stepResult.Correct;
-                steps.Stop();
+            var sinceSave = Stopwatch.StartNew();
+            observer.EpochStarted(epoch + 1, options.Epochs, batches, batch);
 
-                int n = (int)y0.shape[0];
-                lossSum += lossValue * n;
-                correct += batchCorrect;
-                seen += n;
-                batch++;
-                observer.StepCompleted(new StepProgress(epoch + 1, options.Epochs, batch, batches, lossSum / seen, (double)correct / seen,
-                    seen / steps.Elapsed.TotalSeconds, options.LrSchedule == LearningRate.Constant ? null : optimizer.ParamGroups.First().LearningRate));
-                if (batch % pointEvery == 0 || batch == batches)
-                    history.Add(new MetricPoint(epoch + (double)batch / batches, lossSum / seen, (double)correct / seen, null));
+            // The run so far, written part-way through the epoch: every few minutes, and when the run is stopped.
+            void SaveProgress()
+            {
+                var progress = new EpochProgress(batch, batches, lossSum, correct, seen, trainBefore + steps.Elapsed.TotalSeconds,
+                    wallBefore + wall.Elapsed.TotalSeconds, GetRandomState());
+                Save(epoch, epochs, progress);
+                savedAt = batch;
+                sinceSave.Restart();
             }
 
-            observer.Evaluating(epoch + 1);
-            var evaluation = Evaluator.Evaluate(model, testBatches, train.NumClasses, device, cancellationToken);
+            EvaluationResult evaluation;
+            try
+            {
+                foreach (var (x0, y0) in trainBatches.Epoch(epoch, skip: batch))
+                {
+                    using var scope = NewDisposeScope();
+                    scope.Attach([x0, y0]);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    steps.Start();
+                    var x = channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.to(device);
+                    var y = y0.to(device);
+                    int step = batch + 1;
+                    double rate = LearningRate.At(options.LrSchedule, options.Lr, (long)epoch * batches + batch, totalSteps);
+                    foreach (var group in optimizer.ParamGroups)
+                        group.LearningRate = rate;
+                    var stepResult = SgdStep.Run(model, optimizer, x, y, loss, microBatch, value =>
+                    {
+                        if (!float.IsFinite(value))
+                            throw Diverged(value, epoch + 1, step, batches, options, run, lastGood);
+                    });
+                    float lossValue = stepResult.Loss;
+                    long batchCorrect = stepResult.Correct;
+                    steps.Stop();
+
+                    int n = (int)y0.shape[0];
+                    lossSum += lossValue * n;
+                    correct += batchCorrect;
+                    seen += n;
+                    batch++;
+                    observer.StepCompleted(new StepProgress(epoch + 1, options.Epochs, batch, batches, lossSum / seen, (double)correct / seen,
+                        seen / (trainBefore + steps.Elapsed.TotalSeconds), options.LrSchedule == LearningRate.Constant ? null : optimizer.ParamGroups.First().LearningRate));
+                    if (batch % pointEvery == 0 || batch == batches)
+                        history.Add(new MetricPoint(epoch + (double)batch / batches, lossSum / seen, (double)correct / seen, null));
+                    if (options.CheckpointMinutes > 0 && batch < batches && sinceSave.Elapsed.TotalMinutes >= options.CheckpointMinutes)
+                        SaveProgress();
+                }
+
+                observer.Evaluating(epoch + 1);
+                evaluation = Evaluator.Evaluate(model, testBatches, train.NumClasses, device, cancellationToken);
+            }
+            catch (OperationCanceledException) when (batch > savedAt)
+            {
+                SaveProgress(); // stopped between two steps or during the test pass: nothing trained is lost
+                throw;
+            }
             history.Add(new MetricPoint(epoch + 1, null, null, evaluation.Accuracy));
             var result = new EpochResult(epoch + 1, lossSum / seen, (double)correct / seen, evaluation.Loss, evaluation.Accuracy,
-                steps.Elapsed.TotalSeconds, seen, 0);
+                trainBefore + steps.Elapsed.TotalSeconds, seen, 0);
 
             // The checkpoint is written first: metrics.csv never runs ahead of what --resume can restore.
-            var epochsSoFar = epochs.Append(result with { WallSeconds = wall.Elapsed.TotalSeconds }).ToList();
-            var metadata = new CheckpointMetadata(Checkpoint.CurrentFormat, info.Name, 1, train.NumClasses, options.Resize,
-                epoch + 1, options, history, epochsSoFar, DateTime.UtcNow);
-            Checkpoint.Save(run.CheckpointPath, metadata, model, optimizer);
+            var epochsSoFar = epochs.Append(result with { WallSeconds = wallBefore + wall.Elapsed.TotalSeconds }).ToList();
+            Save(epoch + 1, epochsSoFar, null);
             run.WriteMetrics(history);
             Runtime.Allocator.Trim(); // memory the epoch's steps and test pass left free goes back to the system
             epochs.Clear();
@@ -161,11 +198,27 @@ public static class Trainer
         return summary;
     }
 
-    private static TrainingDivergedException Diverged(float loss, int epoch, int step, int steps, TrainOptions options, RunFolder run, int completed)
+    /// <summary>The state of libtorch's CPU random generator, which dropout draws from.</summary>
+    private static byte[] GetRandomState()
     {
-        string kept = completed > 0
-            ? $"the last good checkpoint (epoch {completed}) is kept in {run.CheckpointPath}"
-            : "no epoch had finished, so there is no checkpoint";
+        using var generator = Generator.Default;
+        using var state = generator.get_state();
+        return state.data<byte>().ToArray();
+    }
+
+    private static void SetRandomState(byte[] bytes)
+    {
+        using var generator = Generator.Default;
+        using var state = tensor(bytes, ScalarType.Byte);
+        generator.set_state(state);
+    }
+
+    /// <param name="lastGood">Where the last checkpoint stands (<see cref="CheckpointMetadata.Position"/>); empty when none was written.</param>
+    private static TrainingDivergedException Diverged(float loss, int epoch, int step, int steps, TrainOptions options, RunFolder run, string lastGood)
+    {
+        string kept = lastGood != ""
+            ? $"the last good checkpoint ({lastGood}) is kept in {run.CheckpointPath}"
+            : "no checkpoint had been written yet";
         return new TrainingDivergedException(
             $"training diverged: the loss became {loss} at epoch {epoch}, step {step} of {steps}; " +
             $"try a lower learning rate (e.g. --lr {options.Lr / 2:G3}); {kept}");

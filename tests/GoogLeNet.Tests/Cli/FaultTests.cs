@@ -108,6 +108,40 @@ public class FaultTests(ReferenceRun reference) : IClassFixture<ReferenceRun>
     }
 
     [LinuxFact]
+    public void KilledPartWayThroughAnEpochResumesFromItsLastTimedCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        string run = dir["run"], checkpoint = Path.Combine(run, "checkpoint.bin");
+        // A checkpoint after every step (each takes longer than 6 ms). The process is frozen (SIGSTOP) to look at its
+        // checkpoint, and killed (SIGKILL) once that one was written part-way through an epoch.
+        CheckpointMetadata? stoppedAt = null;
+        using (var running = CliRunner.Start(null, [.. reference.Args(run), "--checkpoint-every", "0.0001"]))
+        {
+            var waited = Stopwatch.StartNew();
+            while (!running.Process.HasExited && waited.Elapsed < Timeout)
+            {
+                Thread.Sleep(20);
+                Process.Start("kill", ["-STOP", running.Process.Id.ToString()])!.WaitForExit();
+                stoppedAt = File.Exists(checkpoint) ? Checkpoint.Read(checkpoint).Metadata : null; // replaced by a rename: always whole
+                if (stoppedAt?.InEpoch is not null)
+                    break;
+                Process.Start("kill", ["-CONT", running.Process.Id.ToString()])!.WaitForExit();
+            }
+            Assert.False(running.Process.HasExited, "the run ended before a checkpoint part-way through an epoch was seen");
+            running.Process.Kill();
+            running.Process.WaitForExit();
+        }
+        Assert.NotNull(stoppedAt?.InEpoch);
+        Assert.Equal(stoppedAt.SavedUtc, Checkpoint.Read(checkpoint).Metadata.SavedUtc); // not replaced while frozen
+
+        var resumed = CliRunner.Run("train", "--resume", run);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains($"resuming googlenet-bn in {run} at epoch {stoppedAt.Epoch + 1}, step {stoppedAt.InEpoch.Steps} of 4", resumed.Stdout);
+        Assert.Equal(reference.Metrics, File.ReadAllText(Path.Combine(run, "metrics.csv")));
+        Assert.Empty(Directory.GetFiles(run, "*.tmp"));
+    }
+
+    [LinuxFact]
     public void KilledWhileWritingACheckpointKeepsThePreviousOneAndResumes()
     {
         using var dir = new TempDirectory();

@@ -37,7 +37,10 @@ public class InterruptTests
 
         var more = CliRunner.Run("train", "--resume", dir["run"], "--epochs", (saved.Metadata.Epoch + 1).ToString(), "--data", dir["data"]);
         Assert.True(more.ExitCode == 0, more.Stderr);
+        // Stopped between two steps or in the test pass, the run was saved where it stood; just after an epoch's checkpoint, at that epoch.
+        Assert.Contains($"resuming googlenet in {dir["run"]} {saved.Metadata.When} ({saved.Metadata.Epoch + 1} epochs in all)", more.Stdout);
         Assert.Equal(saved.Metadata.Epoch + 1, Checkpoint.Read(checkpoint).Metadata.Epoch);
+        Assert.Null(Checkpoint.Read(checkpoint).Metadata.InEpoch);
     }
 
     [LinuxFact]
@@ -58,7 +61,7 @@ public class InterruptTests
         var result = running.Wait(TimeSpan.FromMinutes(1));
 
         Assert.Equal(143, result.ExitCode);
-        Assert.Equal($"googlenet: interrupted; finished models and the last completed epoch are kept. Resume with: googlenet compare --resume {dir["cmp"]}", result.Stderr.Trim());
+        Assert.Equal($"googlenet: interrupted; finished models and the one in training up to its last step are kept. Resume with: googlenet compare --resume {dir["cmp"]}", result.Stderr.Trim());
         Assert.True(File.Exists(Path.Combine(dir["cmp"], "compare-config.json")));
     }
 }

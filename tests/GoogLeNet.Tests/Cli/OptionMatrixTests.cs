@@ -41,6 +41,7 @@ public sealed class OptionMatrixTests : IDisposable
             Add(verb, "--label-smoothing", null, "--label-smoothing must be at least 0 and below 1, got -1", "5", "--label-smoothing must be at least 0 and below 1, got 5");
             Add(verb, "--seed", null, null, "99999999999", "Cannot parse argument '99999999999' for option '--seed'");
             Add(verb, "--micro-batch", null, "--micro-batch must be at least 0, got -1", "1000000", "--micro-batch 1000000 is more than 65,536");
+            Add(verb, "--checkpoint-every", null, "--checkpoint-every must be from 0 to 100000 minutes, got -1", "NaN", "--checkpoint-every must be from 0 to 100000 minutes, got NaN");
             // A batch within the hard limit that no memory of this size holds is refused, not tried.
             data.Add(verb, "--batch-size", "60000", "GiB of memory and this machine has");
         }

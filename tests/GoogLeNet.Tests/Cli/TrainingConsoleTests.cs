@@ -14,12 +14,12 @@ public class TrainingConsoleTests
         var console = new TrainingConsole(run, "googlenet", null, output);
         List<MetricPoint> history = [new(1, 0.5, 0.8, null), new(1, null, null, 0.75)];
 
-        console.EpochStarted(1, 3, 20);
+        console.EpochStarted(1, 3, 20, 0);
         for (int batch = 1; batch <= 20; batch++)
             console.StepCompleted(new StepProgress(1, 3, batch, 20, 0.5, 0.8, 50));
         // 20 min 30 s an epoch, two epochs to go: 41 minutes.
         console.EpochCompleted(new EpochResult(1, 0.5, 0.8, 0.6, 0.75, 1200, 60_000, 1230), history);
-        console.EpochStarted(3, 3, 20);
+        console.EpochStarted(3, 3, 20, 0);
         console.EpochCompleted(new EpochResult(3, 0.4, 0.85, 0.5, 0.8, 1200, 60_000, 1230), history);
 
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -28,5 +28,21 @@ public class TrainingConsoleTests
         Assert.Equal("epoch 1: loss 0.500, train acc 0.800, test acc 0.750, 50.0 img/s, 20m 30s; 2 more, about 41m 00s", lines[10]);
         Assert.Equal("epoch 3: loss 0.400, train acc 0.850, test acc 0.800, 50.0 img/s, 20m 30s", lines[11]);
         Assert.True(File.Exists(run.CurvesPath));
+    }
+
+    [Fact]
+    public void AnEpochResumedPartWayShowsItsLinesFromWhereItContinued()
+    {
+        using var dir = new TempDirectory();
+        var output = new StringWriter();
+        var console = new TrainingConsole(RunFolder.Create(dir["run"]), "googlenet", null, output);
+
+        console.EpochStarted(2, 3, 20, 10);
+        for (int batch = 11; batch <= 20; batch++)
+            console.StepCompleted(new StepProgress(2, 3, batch, 20, 0.5, 0.8, 50));
+
+        var steps = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => int.Parse(l.Split(' ')[3].Split('/')[0])).ToList();
+        Assert.Equal([12, 14, 16, 18, 20], steps);
     }
 }

@@ -9,8 +9,8 @@ public class BatchSourceTests
         new(Enumerable.Range(0, count).SelectMany(n => Enumerable.Repeat((byte)n, 4)).ToArray(),
             Enumerable.Range(0, count).Select(n => (byte)(n % 10)).ToArray(), 2, 2, 10);
 
-    private static List<long[]> FirstPixels(BatchSource source, int epoch) =>
-        source.Epoch(epoch).Select(b =>
+    private static List<long[]> FirstPixels(BatchSource source, int epoch, int skip = 0) =>
+        source.Epoch(epoch, skip).Select(b =>
         {
             using var x = b.X;
             using var y = b.Y;
@@ -25,6 +25,16 @@ public class BatchSourceTests
         Assert.Equal(3, source.Batches);
         Assert.Equal([4, 4, 2], batches.Select(b => b.Length));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), batches.SelectMany(b => b).Order());
+    }
+
+    [Fact]
+    public void SkippedBatchesAreTheFirstOnesOfTheSameOrder()
+    {
+        using var source = new BatchSource(Numbered(10), batchSize: 4, size: 2, shuffle: true, seed: 3);
+        var whole = FirstPixels(source, 4);
+        Assert.Equal(whole.Skip(1), FirstPixels(source, 4, skip: 1));
+        Assert.Equal([whole[2]], FirstPixels(source, 4, skip: 2));
+        Assert.Empty(FirstPixels(source, 4, skip: 3));
     }
 
     [Fact]

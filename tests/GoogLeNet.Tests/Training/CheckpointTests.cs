@@ -47,6 +47,37 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void AnEpochsProgressIsSavedAndReadBackAndAFormat1FileStillReads()
+    {
+        using var dir = new TempDirectory();
+        using var model = new ChapterGoogLeNet();
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        var progress = new EpochProgress(120, 469, 51.5, 101, 15_360, 300.5, 320.25, [1, 2, 3, 250]);
+        var metadata = new CheckpointMetadata(Checkpoint.CurrentFormat, "googlenet", 1, 10, 32, 3, new TrainOptions { Resize = 32, CheckpointMinutes = 2.5 },
+            [], [], DateTime.UtcNow, progress);
+        string path = dir["checkpoint.bin"];
+        Checkpoint.Save(path, metadata, model, optimizer);
+        var read = Checkpoint.Read(path).Metadata;
+        byte[] none = []; // records compare arrays by reference: the state's bytes are compared on their own
+        Assert.Equal(progress with { RandomState = none }, read.InEpoch! with { RandomState = none });
+        Assert.Equal(progress.RandomState, read.InEpoch!.RandomState);
+        Assert.Equal(2.5, read.Options.CheckpointMinutes);
+        Assert.Equal("epoch 4, step 120 of 469", read.Position);
+        Assert.Equal("at epoch 4, step 120 of 469", read.When);
+
+        // As the previous version wrote it: format 1, no progress within an epoch, no checkpoint interval.
+        string json = System.Text.Json.JsonSerializer.Serialize(metadata with { Format = 1, InEpoch = null });
+        json = json.Replace(",\"InEpoch\":null", "").Replace(",\"CheckpointMinutes\":2.5", "");
+        Assert.DoesNotContain("InEpoch", json);
+        Assert.DoesNotContain("CheckpointMinutes", json);
+        RewriteMetadata(path, json);
+        var old = Checkpoint.Read(path).Metadata;
+        Assert.Null(old.InEpoch);
+        Assert.Equal("after epoch 3", old.When);
+        Assert.Equal(new TrainOptions().CheckpointMinutes, old.Options.CheckpointMinutes);
+    }
+
+    [Fact]
     public void AnInfiniteOrUndefinedTestLossIsSavedAndReadBack()
     {
         // googlenet-bn at lr 1000 keeps a finite training loss while its test loss overflows: that epoch's
@@ -103,7 +134,7 @@ public class CheckpointTests
     }
 
     [Theory]
-    [InlineData("""{"Format":2,"Architecture":{"name":"googlenet"}}""", "checkpoint format 2 is not supported (this version reads format 1)")]
+    [InlineData("""{"Format":3,"Architecture":{"name":"googlenet"}}""", "checkpoint format 3 is not supported (this version reads formats 1 to 2)")]
     [InlineData("""{"Model":"googlenet"}""", "checkpoint metadata has no format number")]
     [InlineData("""{"Format":1,"Model":{"name":"googlenet"}}""", "checkpoint is not readable by this version")]
     [InlineData("""{"Format":1,""", "checkpoint is not readable by this version")]

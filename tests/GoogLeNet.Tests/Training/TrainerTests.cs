@@ -61,13 +61,14 @@ public class TrainerTests
         var straightSteps = new Recorder();
         Trainer.Run(options, straight, train, test, straightSteps);
 
-        // Stopped in the middle of epoch 2 (after its second step), then resumed from the epoch-1 checkpoint.
+        // Stopped in the middle of epoch 2 (after its second step), which writes the checkpoint there, then resumed from it.
         var split = RunFolder.Create(dir["split"]);
         using (var cancel = new CancellationTokenSource())
             Assert.ThrowsAny<OperationCanceledException>(() =>
                 Trainer.Run(options, split, train, test, new CancelAfter(3 + 2, cancel), null, cancel.Token));
         var checkpoint = Checkpoint.Read(split.CheckpointPath);
         Assert.Equal(1, checkpoint.Metadata.Epoch);
+        Assert.Equal("epoch 2, step 2 of 3", checkpoint.Metadata.Position);
         var resumedSteps = new Recorder();
         Trainer.Run(options, RunFolder.Open(split.Directory), train, test, resumedSteps, checkpoint);
 
@@ -84,7 +85,48 @@ public class TrainerTests
             Assert.All(straightSteps.Steps, step => Assert.Null(step.LearningRate));
         else
             Assert.Equal(Enumerable.Range(0, 6).Select(t => (double?)LearningRate.At(schedule, 0.1, t, 6)), straightSteps.Steps.Select(step => step.LearningRate));
-        Assert.Equal(straightSteps.Steps.Skip(3).Select(step => step.LearningRate), resumedSteps.Steps.Select(step => step.LearningRate));
+        Assert.Equal(straightSteps.Steps.Skip(5).Select(step => step.LearningRate), resumedSteps.Steps.Select(step => step.LearningRate));
+        // The running loss and accuracy of the epoch carry on from the saved sums.
+        Assert.Equal(straightSteps.Steps[^1], Assert.Single(resumedSteps.Steps) with { ImagesPerSecond = straightSteps.Steps[^1].ImagesPerSecond });
+    }
+
+    [Fact]
+    public void ACrashPartWayThroughAnEpochLosesOnlyTheStepsSinceTheLastTimedCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        // A loss that draws from libtorch's random generator, as dropout does: a resume that did not restore the
+        // generator's state would take other steps.
+        int calls = 0;
+        bool crash = false;
+        TorchSharp.torch.Tensor Noisy(TorchSharp.torch.Tensor logits, TorchSharp.torch.Tensor target)
+        {
+            if (crash && ++calls == 5)
+                throw new InvalidOperationException("simulated crash");
+            using var noise = TorchSharp.torch.rand(1);
+            return TorchSharp.torch.nn.functional.cross_entropy(logits, target) * (1 + noise);
+        }
+        var straight = RunFolder.Create(dir["straight"]);
+        Trainer.Run(Small, straight, train, test, new Recorder(), null, default, Noisy);
+
+        // A checkpoint after every step (any time is past the interval), then a crash in the fifth step (epoch 2, step 2).
+        var options = Small with { CheckpointMinutes = 1e-9 };
+        var split = RunFolder.Create(dir["split"]);
+        crash = true;
+        Assert.Throws<InvalidOperationException>(() => Trainer.Run(options, split, train, test, new Recorder(), null, default, Noisy));
+        var checkpoint = Checkpoint.Read(split.CheckpointPath);
+        Assert.Equal("epoch 2, step 1 of 3", checkpoint.Metadata.Position);
+        crash = false;
+        var resumed = new Recorder();
+        Trainer.Run(options, RunFolder.Open(split.Directory), train, test, resumed, checkpoint, default, Noisy);
+
+        Assert.Equal(2, resumed.Steps.Count);
+        Assert.Equal(File.ReadAllText(straight.MetricsPath), File.ReadAllText(split.MetricsPath));
+        using var a = Checkpoint.Read(straight.CheckpointPath).CreateModel();
+        using var b = Checkpoint.Read(split.CheckpointPath).CreateModel();
+        var weightsB = b.state_dict();
+        foreach (var (name, weight) in a.state_dict())
+            Assert.True(weight.equal(weightsB[name]).all().item<bool>(), $"{name} differs");
     }
 
     [Fact]
@@ -155,7 +197,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void CancellationStopsWithinAStepAndKeepsTheCheckpoint()
+    public void CancellationStopsWithinAStepAndSavesTheRunUpToIt()
     {
         using var dir = new TempDirectory();
         var (train, test) = Data(dir);
@@ -164,7 +206,15 @@ public class TrainerTests
         var observer = new CancelAfter(4, cancel);
         Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(Small, run, train, test, observer, null, cancel.Token));
         Assert.Equal(4, observer.Steps);
-        Assert.Equal(1, Checkpoint.Read(run.CheckpointPath).Metadata.Epoch);
+        Assert.Equal("epoch 2, step 1 of 3", Checkpoint.Read(run.CheckpointPath).Metadata.Position);
+
+        // Stopped again at once after resuming, before any step: the checkpoint is left as it was.
+        byte[] saved = File.ReadAllBytes(run.CheckpointPath);
+        using var already = new CancellationTokenSource();
+        already.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            Trainer.Run(Small, RunFolder.Open(run.Directory), train, test, new Recorder(), Checkpoint.Read(run.CheckpointPath), already.Token));
+        Assert.Equal(saved, File.ReadAllBytes(run.CheckpointPath));
     }
 
     [Fact]
