@@ -85,8 +85,7 @@ public static class EvaluateCommand
 
     private static void Render(EvaluationResult e, IReadOnlyList<string> labels, Checkpoint checkpoint)
     {
-        string when = checkpoint.Metadata.InEpoch is null ? $"after {checkpoint.Metadata.Epoch} epochs" : $"at {checkpoint.Metadata.Position}";
-        AnsiConsole.MarkupLine($"[bold]{checkpoint.Metadata.Model}[/] {when}, {e.Examples:N0} test images: " +
+        AnsiConsole.MarkupLine($"[bold]{checkpoint.Metadata.Model}[/] {checkpoint.Metadata.When}, {e.Examples:N0} test images: " +
                                $"test acc [bold]{e.Accuracy:F3}[/], test loss {e.Loss:F3}");
         var table = new Table().Border(TableBorder.Rounded).AddColumn("true \\ predicted");
         foreach (var (label, i) in labels.Select((l, i) => (l, i)))

@@ -33,8 +33,9 @@ public sealed record CheckpointMetadata(int Format, string Model, int InChannels
 /// </summary>
 /// <param name="Steps">Steps taken in this epoch.</param>
 /// <param name="Batches">Steps in a whole epoch.</param>
+/// <param name="Examples">Training examples in the data the epoch was shuffled from (another count would shuffle them otherwise).</param>
 /// <param name="LossSum">Sum over the examples seen of their training loss.</param>
-public sealed record EpochProgress(int Steps, int Batches, double LossSum, long Correct, long Seen, double TrainSeconds, double WallSeconds,
+public sealed record EpochProgress(int Steps, int Batches, int Examples, double LossSum, long Correct, long Seen, double TrainSeconds, double WallSeconds,
     byte[] RandomState);
 
 /// <summary>

@@ -205,7 +205,7 @@ public sealed class RunFolder : IDisposable
         if (!System.IO.Directory.Exists(run.Directory))
             throw new UserInputException($"{directory}: run folder not found");
         if (!File.Exists(run.CheckpointPath))
-            throw new UserInputException($"{directory}: no checkpoint.bin in this folder, nothing to resume (a run writes its first checkpoint when its first epoch ends)");
+            throw new UserInputException($"{directory}: no checkpoint.bin in this folder, nothing to resume (a run writes its first checkpoint after its first epoch, after --checkpoint-every minutes of training or at a Ctrl-C, whichever comes first)");
         run.heldLock = run.Lock();
         return run;
     }

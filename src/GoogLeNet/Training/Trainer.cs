@@ -92,10 +92,12 @@ public static class Trainer
         int pointEvery = Math.Max(1, batches / PointsPerEpoch);
         long totalSteps = (long)options.Epochs * batches;
 
-        // A checkpoint written part-way through an epoch continues from its step (not when a run resumed with fewer epochs ends before it).
-        var inEpoch = resume?.Metadata.InEpoch is { } saved && epochs.Count < options.Epochs ? saved : null;
-        if (inEpoch is not null && inEpoch.Batches != batches)
-            throw new CheckpointException(resume!.Path, $"was saved part-way through an epoch of {inEpoch.Batches} batches; this data and batch size make {batches}");
+        // A checkpoint written part-way through an epoch continues from its step, on the same examples in the same order.
+        var inEpoch = resume?.Metadata.InEpoch;
+        if (inEpoch is not null && options.Epochs <= epochs.Count)
+            throw new UserInputException($"--epochs {options.Epochs}: the run has trained part of epoch {epochs.Count + 1} already ({resume!.Path} is at {resume.Metadata.Position}); pass --epochs {epochs.Count + 1} or more");
+        if (inEpoch is not null && inEpoch.Examples != train.Count)
+            throw new CheckpointException(resume!.Path, $"was saved part-way through an epoch on {inEpoch.Examples:N0} training images; this data has {train.Count:N0}");
         string lastGood = resume?.Metadata.Position ?? "";
 
         void Save(int completed, IReadOnlyList<EpochResult> results, EpochProgress? progress)
@@ -122,10 +124,14 @@ public static class Trainer
             var sinceSave = Stopwatch.StartNew();
             observer.EpochStarted(epoch + 1, options.Epochs, batches, batch);
 
-            // The run so far, written part-way through the epoch: every few minutes, and when the run is stopped.
+            // The run so far, written part-way through the epoch: every few minutes, and when the run is stopped. Weights that
+            // a step's gradient made non-finite (its loss was still finite) are not written over the last good checkpoint:
+            // the next step's loss shows the divergence and stops the run.
             void SaveProgress()
             {
-                var progress = new EpochProgress(batch, batches, lossSum, correct, seen, trainBefore + steps.Elapsed.TotalSeconds,
+                if (!model.parameters().All(p => isfinite(p).all().item<bool>()))
+                    return;
+                var progress = new EpochProgress(batch, batches, train.Count, lossSum, correct, seen, trainBefore + steps.Elapsed.TotalSeconds,
                     wallBefore + wall.Elapsed.TotalSeconds, GetRandomState());
                 Save(epoch, epochs, progress);
                 savedAt = batch;
@@ -198,7 +204,10 @@ public static class Trainer
         return summary;
     }
 
-    /// <summary>The state of libtorch's CPU random generator, which dropout draws from.</summary>
+    /// <summary>
+    /// The state of libtorch's CPU random generator, which dropout draws from. (On a GPU dropout draws from the CUDA
+    /// generator, which is not saved: a CUDA run resumed part-way through an epoch would take other dropout masks.)
+    /// </summary>
     private static byte[] GetRandomState()
     {
         using var generator = Generator.Default;

@@ -52,7 +52,7 @@ public class CheckpointTests
         using var dir = new TempDirectory();
         using var model = new ChapterGoogLeNet();
         using var optimizer = optim.SGD(model.parameters(), 0.1);
-        var progress = new EpochProgress(120, 469, 51.5, 101, 15_360, 300.5, 320.25, [1, 2, 3, 250]);
+        var progress = new EpochProgress(120, 469, 60_000, 51.5, 101, 15_360, 300.5, 320.25, [1, 2, 3, 250]);
         var metadata = new CheckpointMetadata(Checkpoint.CurrentFormat, "googlenet", 1, 10, 32, 3, new TrainOptions { Resize = 32, CheckpointMinutes = 2.5 },
             [], [], DateTime.UtcNow, progress);
         string path = dir["checkpoint.bin"];

@@ -197,6 +197,49 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AnEpochSavedPartWayIsNotResumedWithTooFewEpochsOrOnOtherData()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var run = RunFolder.Create(dir["run"]);
+        using (var cancel = new CancellationTokenSource())
+            Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(Small, run, train, test, new CancelAfter(4, cancel), null, cancel.Token));
+        var checkpoint = Checkpoint.Read(run.CheckpointPath);
+        Assert.Equal("epoch 2, step 1 of 3", checkpoint.Metadata.Position);
+
+        var fewer = Assert.Throws<UserInputException>(() =>
+            Trainer.Run(Small with { Epochs = 1 }, RunFolder.Open(run.Directory), train, test, new Recorder(), checkpoint));
+        Assert.Equal($"--epochs 1: the run has trained part of epoch 2 already ({run.CheckpointPath} is at epoch 2, step 1 of 3); pass --epochs 2 or more", fewer.Message);
+        // 95 images make as many batches of 32 as 96, but shuffle otherwise: the steps left would not be the ones not yet taken.
+        var (other, _) = FashionMnist.LoadBoth(IdxWriter.WriteDataset(dir["other"], 95, 40), null, null);
+        var e = Assert.Throws<CheckpointException>(() =>
+            Trainer.Run(Small, RunFolder.Open(run.Directory), other, test, new Recorder(), checkpoint));
+        Assert.Equal($"{run.CheckpointPath}: was saved part-way through an epoch on 96 training images; this data has 95", e.Message);
+    }
+
+    [Fact]
+    public void WeightsAStepMadeNonFiniteAreNotSavedOverTheLastGoodCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        // The fifth step's loss is finite, but its gradient is not (the square root of |x - x|, 0, has an infinite slope), so
+        // the weights that step leaves are NaN; the sixth step's loss is NaN.
+        int calls = 0;
+        TorchSharp.torch.Tensor Overflowing(TorchSharp.torch.Tensor logits, TorchSharp.torch.Tensor target)
+        {
+            var plain = TorchSharp.torch.nn.functional.cross_entropy(logits, target);
+            return ++calls == 5 ? plain + (logits - logits.detach()).abs().sum().sqrt() : plain;
+        }
+        var run = RunFolder.Create(dir["run"]);
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            Trainer.Run(Small with { CheckpointMinutes = 1e-9 }, run, train, test, new Recorder(), null, default, Overflowing));
+        Assert.Contains("at epoch 2, step 3 of 3; ", e.Message);
+        Assert.Contains($"the last good checkpoint (epoch 2, step 1 of 3) is kept in {run.CheckpointPath}", e.Message);
+        using var model = Checkpoint.Read(run.CheckpointPath).CreateModel();
+        Assert.All(model.parameters(), p => Assert.True(TorchSharp.torch.isfinite(p).all().item<bool>()));
+    }
+
+    [Fact]
     public void CancellationStopsWithinAStepAndSavesTheRunUpToIt()
     {
         using var dir = new TempDirectory();
