@@ -26,6 +26,7 @@ public static class Program
             MinSizeCommand.Create(),
             BenchCommand.Create(),
             CompareCommand.Create(),
+            RunsCommand.Create(),
         };
 
         // Spectre.Console assumes 80 columns when output is not a terminal; tables are wider than that.

@@ -174,6 +174,13 @@ public sealed class RunFolder : IDisposable
         }
     }
 
+    /// <summary>Whether a process is training in <paramref name="directory"/> now (holds its <c>run.lock</c>).</summary>
+    public static bool IsTraining(string directory)
+    {
+        string lockPath = Path.Combine(directory, "run.lock");
+        return File.Exists(lockPath) && HeldElsewhere(lockPath);
+    }
+
     /// <summary>
     /// Whether another process holds the lock on <paramref name="lockPath"/>, rather than the file failing to open
     /// for writing (a read-only mount): a shared, read-only open of it fails only while another holds it exclusively.

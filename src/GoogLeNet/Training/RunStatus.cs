@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace GoogLeNet.Training;
+
+/// <summary>
+/// Where one run folder stands, read from its files without touching them: for <c>googlenet runs</c>, which answers
+/// "is my background run still going, and how far is it?" for runs that last hours and outlive sessions.
+/// </summary>
+/// <param name="Folder">The folder as found under the folder listed.</param>
+/// <param name="Model">The model; null when the folder records none that can be read.</param>
+/// <param name="State">
+/// <c>training</c> (another process holds the folder's lock now), <c>finished</c> (summary.json), <c>diverged</c> (a comparison
+/// entry's diverged.json), <c>stopped</c> (a checkpoint and no process), <c>not started</c> (config.json only) or <c>unreadable</c>.
+/// </param>
+/// <param name="Progress">How far its checkpoint is: "4 of 10 epochs", or "epoch 5 of 10, step 120 of 469" part-way through one; null without one.</param>
+/// <param name="TestAcc">The test accuracy of its last finished epoch.</param>
+/// <param name="Problem">Why the checkpoint or config could not be read, for <c>unreadable</c>.</param>
+public sealed record RunStatus(string Folder, string? Model, string State, int EpochsDone, int? Epochs, string? Progress, double? TestAcc,
+    string? Lr, DateTime? SavedUtc, string? Problem = null)
+{
+    /// <summary>
+    /// The run folders in <paramref name="directory"/>: itself if it is one, else its subfolders that are and those one level
+    /// further down (the entries of a comparison), in name order.
+    /// </summary>
+    /// <exception cref="UserInputException">The folder does not exist.</exception>
+    public static IReadOnlyList<RunStatus> Find(string directory)
+    {
+        if (!Directory.Exists(directory))
+            throw new UserInputException(File.Exists(directory) ? $"{directory}: is a file, not a folder of runs" : $"{directory}: folder not found");
+        if (IsRun(directory))
+            return [Of(directory)];
+        var found = new List<RunStatus>();
+        foreach (string folder in Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
+        {
+            if (IsRun(folder))
+                found.Add(Of(folder));
+            else // a comparison's folder, or any other that groups runs
+                found.AddRange(Directory.GetDirectories(folder).Order(StringComparer.Ordinal).Where(IsRun).Select(Of));
+        }
+        return found;
+    }
+
+    private static bool IsRun(string folder) =>
+        File.Exists(Path.Combine(folder, "checkpoint.bin")) || File.Exists(Path.Combine(folder, "config.json"));
+
+    /// <summary>The state of one run folder.</summary>
+    public static RunStatus Of(string folder)
+    {
+        bool training = RunFolder.IsTraining(folder);
+        string checkpointPath = Path.Combine(folder, "checkpoint.bin");
+        try
+        {
+            if (!File.Exists(checkpointPath))
+            {
+                var options = ConfiguredOptions(Path.Combine(folder, "config.json"));
+                return new RunStatus(folder, options?.Model, training ? "training" : "not started", 0, options?.Epochs, null, null, options?.DescribeLr(), null);
+            }
+            var saved = Checkpoint.Read(checkpointPath).Metadata;
+            string state = training ? "training"
+                : File.Exists(Path.Combine(folder, "summary.json")) ? "finished"
+                : File.Exists(Path.Combine(folder, Comparison.DivergedFile)) ? "diverged"
+                : "stopped";
+            string progress = saved.InEpoch is { } p
+                ? $"epoch {saved.Epoch + 1} of {saved.Options.Epochs}, step {p.Steps} of {p.Batches}"
+                : $"{saved.Epoch} of {saved.Options.Epochs} epochs";
+            return new RunStatus(folder, saved.Model, state, saved.Epoch, saved.Options.Epochs, progress,
+                saved.Epochs.Count > 0 ? saved.Epochs[^1].TestAcc : null, saved.Options.DescribeLr(), saved.SavedUtc);
+        }
+        catch (UserInputException e)
+        {
+            return new RunStatus(folder, null, training ? "training" : "unreadable", 0, null, null, null, null, null, e.Message);
+        }
+    }
+
+    /// <summary>The options config.json records; null when it records none that can be read.</summary>
+    private static TrainOptions? ConfiguredOptions(string path)
+    {
+        try
+        {
+            using var config = JsonDocument.Parse(File.ReadAllText(path));
+            return config.RootElement.TryGetProperty("options", out var options) ? options.Deserialize<TrainOptions>(RunFolder.Json) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+}
