@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using GoogLeNet.Cli.Rendering;
 using GoogLeNet.Training;
 using Spectre.Console;
 
@@ -35,16 +36,11 @@ public static class RunsCommand
                 table.AddRow(Markup.Escape(Path.GetRelativePath(directory, run.Folder)), Markup.Escape(run.Model ?? "?"),
                     Markup.Escape(run.Problem is null ? run.State : $"{run.State}: {run.Problem}"), Markup.Escape(run.Progress ?? ""),
                     run.TestAcc is { } acc ? acc.ToString("F3") : "", Markup.Escape(run.Lr ?? ""),
-                    run.SavedUtc is { } saved ? $"{saved:yyyy-MM-dd HH:mm} UTC ({Ago(now - saved)})" : "");
+                    run.SavedUtc is { } saved ? $"{saved:yyyy-MM-dd HH:mm} UTC ({TrainingConsole.Duration(now - saved)} ago)" : "");
             }
             AnsiConsole.Write(table);
             return ExitCodes.Success;
         });
         return command;
     }
-
-    private static string Ago(TimeSpan age) => age.TotalMinutes < 1 ? "just now"
-        : age.TotalHours < 1 ? $"{(int)age.TotalMinutes} min ago"
-        : age.TotalDays < 1 ? $"{(int)age.TotalHours} h {age.Minutes} min ago"
-        : $"{(int)age.TotalDays} days ago";
 }

@@ -45,6 +45,7 @@ public static class TrainCommand
                         throw new UserInputException($"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}");
                     options = training.Resumed(result, fromCommandLine, options, ("run", run.ConfigPath), epochsMayGrow: true, (device, o => o.Device));
                     LearningRate.CheckResume(checkpoint.Metadata.Options, options);
+                    checkpoint.RequireEpochsBeyond(options.Epochs); // before the data is read, and before "all epochs are done"
                     // All epochs done and summary.json written: finished. Without it the process was killed just
                     // after the last checkpoint, and the trainer writes what is missing.
                     if (checkpoint.Metadata.Epoch >= options.Epochs && File.Exists(run.SummaryPath))

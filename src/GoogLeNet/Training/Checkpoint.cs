@@ -33,7 +33,7 @@ public sealed record CheckpointMetadata(int Format, string Model, int InChannels
 /// </summary>
 /// <param name="Steps">Steps taken in this epoch.</param>
 /// <param name="Batches">Steps in a whole epoch.</param>
-/// <param name="Examples">Training examples in the data the epoch was shuffled from (another count would shuffle them otherwise).</param>
+/// <param name="Examples">Training examples in the data the epoch was shuffled from (another count would shuffle them otherwise); 0 when not recorded.</param>
 /// <param name="LossSum">Sum over the examples seen of their training loss.</param>
 public sealed record EpochProgress(int Steps, int Batches, int Examples, double LossSum, long Correct, long Seen, double TrainSeconds, double WallSeconds,
     byte[] RandomState);
@@ -157,6 +157,18 @@ public sealed class Checkpoint
             throw new CheckpointException(Path,
                 $"is a {Metadata.Model} for {Metadata.InChannels}-channel images and {Metadata.NumClasses} classes; {use} needs {inChannels} channel{(inChannels == 1 ? "" : "s")} and {numClasses} classes");
         return this;
+    }
+
+    /// <summary>
+    /// Refuses to resume a checkpoint written part-way through epoch N+1 for a run of N epochs or fewer: the epoch would be
+    /// left half-trained, its points already in the history.
+    /// </summary>
+    /// <exception cref="UserInputException">The run would end before the epoch the checkpoint is in.</exception>
+    public void RequireEpochsBeyond(int epochs)
+    {
+        if (Metadata.InEpoch is not null && epochs <= Metadata.Epoch)
+            throw new UserInputException(
+                $"--epochs {epochs}: the run has trained part of epoch {Metadata.Epoch + 1} already ({Path} is at {Metadata.Position}); pass --epochs {Metadata.Epoch + 1} or more");
     }
 
     /// <summary>Loads the weights into an existing model, which must have the same architecture.</summary>

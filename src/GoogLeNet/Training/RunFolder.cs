@@ -20,11 +20,14 @@ public sealed class RunFolder : IDisposable
     public string CheckpointPath => Path.Combine(Directory, "checkpoint.bin");
     public string SummaryPath => Path.Combine(Directory, "summary.json");
 
+    /// <summary>The file a training process holds locked while it trains in the folder.</summary>
+    public const string LockFile = "run.lock";
+
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>What a run writes into its folder (and evaluate beside its checkpoint); anything else is the user's.</summary>
     private static readonly HashSet<string> OwnFiles =
-        ["config.json", "metrics.csv", "curves.png", "checkpoint.bin", "summary.json", "run.lock", "confusion.png", Comparison.DivergedFile];
+        ["config.json", "metrics.csv", "curves.png", "checkpoint.bin", "summary.json", LockFile, "confusion.png", Comparison.DivergedFile];
 
     /// <summary>
     /// Creates a run folder, or reuses an empty one or one whose run stopped before its first checkpoint,
@@ -134,7 +137,7 @@ public sealed class RunFolder : IDisposable
     {
         if (Interlocked.Exchange(ref heldLock, null) is { } held)
             return held;
-        var stream = LockFolder(Directory, "run.lock", "training");
+        var stream = LockFolder(Directory, LockFile, "training");
         try
         {
             AtomicFile.DeleteLeftovers(Directory);
@@ -167,17 +170,22 @@ public sealed class RunFolder : IDisposable
             {
                 if (e is IOException && HeldElsewhere(lockPath))
                     throw new RunFolderInUseException($"{directory}: another googlenet process is {activity} in this folder", e);
-                // Not held: either released between the two opens, and a second attempt takes it, or not writable.
-                if (e is UnauthorizedAccessException || attempt == 2)
+                // Not held: released between the two opens, or held shared for a moment by another process probing it
+                // (IsTraining, for googlenet runs), and a later attempt takes it; or not writable.
+                if (e is UnauthorizedAccessException || attempt == 5)
                     throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
+                Thread.Sleep(20 * attempt);
             }
         }
     }
 
-    /// <summary>Whether a process is training in <paramref name="directory"/> now (holds its <c>run.lock</c>).</summary>
+    /// <summary>
+    /// Whether a process is training in <paramref name="directory"/> now (holds its <c>run.lock</c>). Writes nothing; the probe
+    /// holds the lock shared for a moment, which a training starting at that moment waits out (<see cref="LockFolder"/>).
+    /// </summary>
     public static bool IsTraining(string directory)
     {
-        string lockPath = Path.Combine(directory, "run.lock");
+        string lockPath = Path.Combine(directory, LockFile);
         return File.Exists(lockPath) && HeldElsewhere(lockPath);
     }
 
@@ -222,7 +230,7 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>Records the options and the data folder, as a full path: --resume may run from another folder.</summary>
     public void WriteConfig(TrainOptions options, string dataDirectory) =>
-        AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(new { options, data = Path.GetFullPath(dataDirectory) }, Json));
+        AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(new RunConfig(options, Path.GetFullPath(dataDirectory)), Json));
 
     /// <summary>
     /// The data folder <c>config.json</c> records; null when it records none, cannot be read, or the folder is
@@ -230,19 +238,19 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     /// <exception cref="UserInputException">The recorded folder is gone: resuming on whatever copy is found next
     /// could continue the run on other data.</exception>
-    public string? RecordedDataDirectory()
+    public string? RecordedDataDirectory() => StillThere(ReadConfig(ConfigPath)?.Data, ConfigPath);
+
+    /// <summary>What a run's <c>config.json</c> records (<see cref="WriteConfig"/>); null when it cannot be read.</summary>
+    public static RunConfig? ReadConfig(string path)
     {
-        string? recorded;
         try
         {
-            using var config = JsonDocument.Parse(File.ReadAllText(ConfigPath));
-            recorded = config.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String ? data.GetString() : null;
+            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), Json);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
             return null;
         }
-        return StillThere(recorded, ConfigPath);
     }
 
     /// <summary>
@@ -268,4 +276,7 @@ public sealed class RunFolder : IDisposable
 }
 
 /// <summary>Another process holds the run folder (see <see cref="RunFolder.Lock"/>).</summary>
+/// <summary>A run's <c>config.json</c>: the resolved options and the data folder it was started on (either may be missing in a damaged file).</summary>
+public sealed record RunConfig(TrainOptions? Options, string? Data);
+
 public sealed class RunFolderInUseException(string message, Exception inner) : UserInputException(message, 2, inner);

@@ -30,14 +30,27 @@ public sealed record RunStatus(string Folder, string? Model, string State, int E
         if (IsRun(directory))
             return [Of(directory)];
         var found = new List<RunStatus>();
-        foreach (string folder in Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
+        foreach (string folder in Subfolders(directory))
         {
             if (IsRun(folder))
                 found.Add(Of(folder));
             else // a comparison's folder, or any other that groups runs
-                found.AddRange(Directory.GetDirectories(folder).Order(StringComparer.Ordinal).Where(IsRun).Select(Of));
+                found.AddRange(Subfolders(folder).Where(IsRun).Select(Of));
         }
         return found;
+    }
+
+    /// <summary>The folders in <paramref name="directory"/> in name order; none when it cannot be read (another user's, gone meanwhile).</summary>
+    private static IEnumerable<string> Subfolders(string directory)
+    {
+        try
+        {
+            return Directory.GetDirectories(directory).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     private static bool IsRun(string folder) =>
@@ -52,12 +65,14 @@ public sealed record RunStatus(string Folder, string? Model, string State, int E
         {
             if (!File.Exists(checkpointPath))
             {
-                var options = ConfiguredOptions(Path.Combine(folder, "config.json"));
+                var options = RunFolder.ReadConfig(Path.Combine(folder, "config.json"))?.Options;
                 return new RunStatus(folder, options?.Model, training ? "training" : "not started", 0, options?.Epochs, null, null, options?.DescribeLr(), null);
             }
             var saved = Checkpoint.Read(checkpointPath).Metadata;
+            // summary.json stays when a finished run is extended with more epochs: finished only if the checkpoint is at the end.
+            bool atEnd = saved.InEpoch is null && saved.Epoch >= saved.Options.Epochs;
             string state = training ? "training"
-                : File.Exists(Path.Combine(folder, "summary.json")) ? "finished"
+                : atEnd && File.Exists(Path.Combine(folder, "summary.json")) ? "finished"
                 : File.Exists(Path.Combine(folder, Comparison.DivergedFile)) ? "diverged"
                 : "stopped";
             string progress = saved.InEpoch is { } p
@@ -69,20 +84,6 @@ public sealed record RunStatus(string Folder, string? Model, string State, int E
         catch (UserInputException e)
         {
             return new RunStatus(folder, null, training ? "training" : "unreadable", 0, null, null, null, null, null, e.Message);
-        }
-    }
-
-    /// <summary>The options config.json records; null when it records none that can be read.</summary>
-    private static TrainOptions? ConfiguredOptions(string path)
-    {
-        try
-        {
-            using var config = JsonDocument.Parse(File.ReadAllText(path));
-            return config.RootElement.TryGetProperty("options", out var options) ? options.Deserialize<TrainOptions>(RunFolder.Json) : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return null;
         }
     }
 }

@@ -72,6 +72,7 @@ public static class Trainer
                 throw new CheckpointException(resume.Path, $"is a checkpoint of {resume.Metadata.Model}, not {info.Name}");
             resume.RequireFits(1, train.NumClasses, "this training data");
             LearningRate.CheckResume(resume.Metadata.Options, options);
+            resume.RequireEpochsBeyond(options.Epochs);
             resume.LoadInto(model);
             resume.LoadOptimizer(optimizer);
             history.AddRange(resume.Metadata.History);
@@ -94,9 +95,7 @@ public static class Trainer
 
         // A checkpoint written part-way through an epoch continues from its step, on the same examples in the same order.
         var inEpoch = resume?.Metadata.InEpoch;
-        if (inEpoch is not null && options.Epochs <= epochs.Count)
-            throw new UserInputException($"--epochs {options.Epochs}: the run has trained part of epoch {epochs.Count + 1} already ({resume!.Path} is at {resume.Metadata.Position}); pass --epochs {epochs.Count + 1} or more");
-        if (inEpoch is not null && inEpoch.Examples != train.Count)
+        if (inEpoch is not null && inEpoch.Examples != 0 && inEpoch.Examples != train.Count)
             throw new CheckpointException(resume!.Path, $"was saved part-way through an epoch on {inEpoch.Examples:N0} training images; this data has {train.Count:N0}");
         string lastGood = resume?.Metadata.Position ?? "";
 
@@ -124,13 +123,10 @@ public static class Trainer
             var sinceSave = Stopwatch.StartNew();
             observer.EpochStarted(epoch + 1, options.Epochs, batches, batch);
 
-            // The run so far, written part-way through the epoch: every few minutes, and when the run is stopped. Weights that
-            // a step's gradient made non-finite (its loss was still finite) are not written over the last good checkpoint:
-            // the next step's loss shows the divergence and stops the run.
+            // The run so far, written part-way through the epoch: every few minutes, and when the run is stopped.
             void SaveProgress()
             {
-                if (!model.parameters().All(p => isfinite(p).all().item<bool>()))
-                    return;
+                RequireFiniteWeights(model, epoch + 1, batch, batches, options, run, lastGood);
                 var progress = new EpochProgress(batch, batches, train.Count, lossSum, correct, seen, trainBefore + steps.Elapsed.TotalSeconds,
                     wallBefore + wall.Elapsed.TotalSeconds, GetRandomState());
                 Save(epoch, epochs, progress);
@@ -156,7 +152,7 @@ public static class Trainer
                     var stepResult = SgdStep.Run(model, optimizer, x, y, loss, microBatch, value =>
                     {
                         if (!float.IsFinite(value))
-                            throw Diverged(value, epoch + 1, step, batches, options, run, lastGood);
+                            throw Diverged($"the loss became {value}", epoch + 1, step, batches, options, run, lastGood);
                     });
                     float lossValue = stepResult.Loss;
                     long batchCorrect = stepResult.Correct;
@@ -189,6 +185,7 @@ public static class Trainer
 
             // The checkpoint is written first: metrics.csv never runs ahead of what --resume can restore.
             var epochsSoFar = epochs.Append(result with { WallSeconds = wallBefore + wall.Elapsed.TotalSeconds }).ToList();
+            RequireFiniteWeights(model, epoch + 1, batch, batches, options, run, lastGood);
             Save(epoch + 1, epochsSoFar, null);
             run.WriteMetrics(history);
             Runtime.Allocator.Trim(); // memory the epoch's steps and test pass left free goes back to the system
@@ -222,14 +219,26 @@ public static class Trainer
         generator.set_state(state);
     }
 
+    /// <summary>
+    /// Stops the run as diverged when a step left non-finite weights although its loss was finite (a gradient that
+    /// overflowed): they are never written over the last good checkpoint.
+    /// </summary>
+    private static void RequireFiniteWeights(nn.Module model, int epoch, int step, int steps, TrainOptions options, RunFolder run, string lastGood)
+    {
+        using var scope = NewDisposeScope();
+        if (!model.parameters().All(p => isfinite(p).all().item<bool>()))
+            throw Diverged("the weights became non-finite", epoch, step, steps, options, run, lastGood);
+    }
+
     /// <param name="lastGood">Where the last checkpoint stands (<see cref="CheckpointMetadata.Position"/>); empty when none was written.</param>
-    private static TrainingDivergedException Diverged(float loss, int epoch, int step, int steps, TrainOptions options, RunFolder run, string lastGood)
+    /// <param name="what">What stopped being finite: "the loss became NaN".</param>
+    private static TrainingDivergedException Diverged(string what, int epoch, int step, int steps, TrainOptions options, RunFolder run, string lastGood)
     {
         string kept = lastGood != ""
             ? $"the last good checkpoint ({lastGood}) is kept in {run.CheckpointPath}"
             : "no checkpoint had been written yet";
         return new TrainingDivergedException(
-            $"training diverged: the loss became {loss} at epoch {epoch}, step {step} of {steps}; " +
+            $"training diverged: {what} at epoch {epoch}, step {step} of {steps}; " +
             $"try a lower learning rate (e.g. --lr {options.Lr / 2:G3}); {kept}");
     }
 }

@@ -53,14 +53,25 @@ public class RunStatusTests
         Assert.Equal("unreadable", damaged.State);
         Assert.Contains("not a GoogLeNet.NET checkpoint", damaged.Problem);
         Assert.Equal("stopped", entry.State); // a copied checkpoint without its summary.json
+        // Listing only reads: no run.lock where no run made one.
+        foreach (string untouched in new[] { "d-damaged", Path.Combine("e-compare", "googlenet") })
+            Assert.False(File.Exists(Path.Combine(runs, untouched, RunFolder.LockFile)), $"the listing wrote a lock file in {untouched}");
 
         // A process holding the folder's lock is training there, whatever its files say; the listing takes no lock itself.
         using (RunFolder.LockFolder(Path.Combine(runs, "b-stopped"), "run.lock", "training"))
             Assert.Equal("training", RunStatus.Of(Path.Combine(runs, "b-stopped")).State);
         Assert.Equal("stopped", RunStatus.Of(Path.Combine(runs, "b-stopped")).State);
 
+        // A finished run extended with more epochs keeps its summary.json: stopped part-way, it is not finished.
+        using (var cancel = new CancellationTokenSource())
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                Trainer.Run(Small with { Epochs = 3 }, RunFolder.Open(Path.Combine(runs, "a-finished")), train, test, new CancelAfter(1, cancel),
+                    Checkpoint.Read(Path.Combine(runs, "a-finished", "checkpoint.bin")), cancel.Token));
+        var extended = RunStatus.Of(Path.Combine(runs, "a-finished"));
+        Assert.Equal(("stopped", "epoch 3 of 3, step 1 of 3"), (extended.State, extended.Progress));
+
         // One run folder given: that run alone.
-        Assert.Equal("finished", Assert.Single(RunStatus.Find(Path.Combine(runs, "a-finished"))).State);
+        Assert.Equal("not started", Assert.Single(RunStatus.Find(Path.Combine(runs, "c-not-started"))).State);
         Assert.Equal($"{dir["nowhere"]}: folder not found", Assert.Throws<UserInputException>(() => RunStatus.Find(dir["nowhere"])).Message);
     }
 }

@@ -208,9 +208,11 @@ public class TrainerTests
         var checkpoint = Checkpoint.Read(run.CheckpointPath);
         Assert.Equal("epoch 2, step 1 of 3", checkpoint.Metadata.Position);
 
+        string metrics = File.ReadAllText(run.MetricsPath);
         var fewer = Assert.Throws<UserInputException>(() =>
             Trainer.Run(Small with { Epochs = 1 }, RunFolder.Open(run.Directory), train, test, new Recorder(), checkpoint));
         Assert.Equal($"--epochs 1: the run has trained part of epoch 2 already ({run.CheckpointPath} is at epoch 2, step 1 of 3); pass --epochs 2 or more", fewer.Message);
+        Assert.Equal(metrics, File.ReadAllText(run.MetricsPath)); // refused before anything is written
         // 95 images make as many batches of 32 as 96, but shuffle otherwise: the steps left would not be the ones not yet taken.
         var (other, _) = FashionMnist.LoadBoth(IdxWriter.WriteDataset(dir["other"], 95, 40), null, null);
         var e = Assert.Throws<CheckpointException>(() =>
@@ -219,12 +221,12 @@ public class TrainerTests
     }
 
     [Fact]
-    public void WeightsAStepMadeNonFiniteAreNotSavedOverTheLastGoodCheckpoint()
+    public void WeightsAStepMadeNonFiniteStopTheRunBeforeTheyAreSaved()
     {
         using var dir = new TempDirectory();
         var (train, test) = Data(dir);
         // The fifth step's loss is finite, but its gradient is not (the square root of |x - x|, 0, has an infinite slope), so
-        // the weights that step leaves are NaN; the sixth step's loss is NaN.
+        // the weights that step leaves are NaN: the checkpoint due after it (one after every step here) stops the run instead.
         int calls = 0;
         TorchSharp.torch.Tensor Overflowing(TorchSharp.torch.Tensor logits, TorchSharp.torch.Tensor target)
         {
@@ -234,10 +236,17 @@ public class TrainerTests
         var run = RunFolder.Create(dir["run"]);
         var e = Assert.Throws<TrainingDivergedException>(() =>
             Trainer.Run(Small with { CheckpointMinutes = 1e-9 }, run, train, test, new Recorder(), null, default, Overflowing));
-        Assert.Contains("at epoch 2, step 3 of 3; ", e.Message);
+        Assert.StartsWith("training diverged: the weights became non-finite at epoch 2, step 2 of 3; ", e.Message);
         Assert.Contains($"the last good checkpoint (epoch 2, step 1 of 3) is kept in {run.CheckpointPath}", e.Message);
         using var model = Checkpoint.Read(run.CheckpointPath).CreateModel();
         Assert.All(model.parameters(), p => Assert.True(TorchSharp.torch.isfinite(p).all().item<bool>()));
+
+        // The same at an epoch's end, without checkpoints within it: the third step is epoch 1's last.
+        calls = 2;
+        var atEnd = Assert.Throws<TrainingDivergedException>(() =>
+            Trainer.Run(Small with { CheckpointMinutes = 0 }, RunFolder.Create(dir["end"]), train, test, new Recorder(), null, default, Overflowing));
+        Assert.Equal("training diverged: the weights became non-finite at epoch 1, step 3 of 3; try a lower learning rate (e.g. --lr 0.05); no checkpoint had been written yet", atEnd.Message);
+        Assert.False(File.Exists(Path.Combine(dir["end"], "checkpoint.bin")));
     }
 
     [Fact]
