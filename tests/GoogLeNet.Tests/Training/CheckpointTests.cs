@@ -65,12 +65,7 @@ public class CheckpointTests
         Assert.Equal("epoch 4, step 120 of 469", read.Position);
         Assert.Equal("at epoch 4, step 120 of 469", read.When);
 
-        // As the previous version wrote it: format 1, no progress within an epoch, no checkpoint interval.
-        string json = System.Text.Json.JsonSerializer.Serialize(metadata with { Format = 1, InEpoch = null });
-        json = json.Replace(",\"InEpoch\":null", "").Replace(",\"CheckpointMinutes\":2.5", "");
-        Assert.DoesNotContain("InEpoch", json);
-        Assert.DoesNotContain("CheckpointMinutes", json);
-        RewriteMetadata(path, json);
+        RewriteAsFormat1(path);
         var old = Checkpoint.Read(path).Metadata;
         Assert.Null(old.InEpoch);
         Assert.Equal("after epoch 3", old.When);
@@ -120,6 +115,22 @@ public class CheckpointTests
         File.WriteAllBytes(path, damaged);
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Read(path));
         Assert.Equal($"{path}: {message}", e.Message.Split(" (")[0]);
+    }
+
+    /// <summary>
+    /// The checkpoint at <paramref name="path"/> with its metadata as the version before format 2 wrote it: format 1, no
+    /// progress within an epoch, no checkpoint interval among the options. The weights are kept.
+    /// </summary>
+    internal static void RewriteAsFormat1(string path)
+    {
+        var metadata = Checkpoint.Read(path).Metadata;
+        string json = System.Text.Json.JsonSerializer.Serialize(metadata with { Format = 1, InEpoch = null },
+            new System.Text.Json.JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        json = json.Replace(",\"InEpoch\":null", "");
+        json = System.Text.RegularExpressions.Regex.Replace(json, ",\"CheckpointMinutes\":[^,}]+", "");
+        Assert.DoesNotContain("InEpoch", json);
+        Assert.DoesNotContain("CheckpointMinutes", json);
+        RewriteMetadata(path, json);
     }
 
     /// <summary>The checkpoint at <paramref name="path"/> with its metadata replaced and its checksum made valid again, as another version would write it.</summary>

@@ -97,6 +97,25 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ACheckpointOfTheFormatBeforeResumesToTheSameResult()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var straight = RunFolder.Create(dir["straight"]);
+        Trainer.Run(Small, straight, train, test, new Recorder());
+
+        // One epoch, its checkpoint rewritten as the version before within-epoch checkpoints wrote it, then the second epoch.
+        var split = RunFolder.Create(dir["split"]);
+        Trainer.Run(Small with { Epochs = 1 }, split, train, test, new Recorder());
+        CheckpointTests.RewriteAsFormat1(split.CheckpointPath);
+        var old = Checkpoint.Read(split.CheckpointPath);
+        Assert.Equal(1, old.Metadata.Format);
+        Trainer.Run(Small, RunFolder.Open(split.Directory), train, test, new Recorder(), old);
+
+        AssertSameRun(straight, split);
+    }
+
+    [Fact]
     public void ACrashPartWayThroughAnEpochLosesOnlyTheStepsSinceTheLastTimedCheckpoint()
     {
         using var dir = new TempDirectory();
