@@ -9,12 +9,21 @@ internal static class UserFile
     public static byte[] ReadAllBytes(string path, Func<string, Exception?, Exception> fail,
         string notFound = "file not found", string isDirectory = "is a directory, not a file")
     {
+        byte[] bytes = Read(path, File.ReadAllBytes, fail, notFound, isDirectory);
+        if (bytes.Length == 0)
+            throw fail("file is empty", null);
+        return bytes;
+    }
+
+    /// <summary><paramref name="read"/> of the file, with the same messages as <see cref="ReadAllBytes"/> for what the file system refuses.</summary>
+    public static T Read<T>(string path, Func<string, T> read, Func<string, Exception?, Exception> fail,
+        string notFound = "file not found", string isDirectory = "is a directory, not a file")
+    {
         if (Directory.Exists(path))
             throw fail(isDirectory, null);
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return read(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -28,8 +37,5 @@ internal static class UserFile
         {
             throw fail($"cannot be read: {e.Message}", e);
         }
-        if (bytes.Length == 0)
-            throw fail("file is empty", null);
-        return bytes;
     }
 }

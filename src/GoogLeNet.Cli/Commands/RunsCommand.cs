@@ -28,7 +28,7 @@ public static class RunsCommand
                 Console.WriteLine($"{directory}: no run folders (a run folder holds config.json or checkpoint.bin)");
                 return ExitCodes.Success;
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("Run").AddColumn("Model").AddColumn("State").AddColumn("Progress")
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("Run").AddColumn("Model").AddColumn("State").AddColumn(new TableColumn("Progress").NoWrap())
                 .AddColumn(new TableColumn("Test acc").RightAligned()).AddColumn("Learning rate").AddColumn("Saved");
             var now = DateTime.UtcNow;
             foreach (var run in runs)
@@ -36,7 +36,7 @@ public static class RunsCommand
                 table.AddRow(Markup.Escape(Path.GetRelativePath(directory, run.Folder)), Markup.Escape(run.Model ?? "?"),
                     Markup.Escape(run.Problem is null ? run.State : $"{run.State}: {run.Problem}"), Markup.Escape(run.Progress ?? ""),
                     run.TestAcc is { } acc ? acc.ToString("F3") : "", Markup.Escape(run.Lr ?? ""),
-                    run.SavedUtc is { } saved ? $"{saved:yyyy-MM-dd HH:mm} UTC ({TrainingConsole.Duration(now - saved)} ago)" : "");
+                    run.SavedUtc is { } saved ? $"{(saved.Date == now.Date ? $"{saved:HH:mm}" : $"{saved:yyyy-MM-dd HH:mm}")} UTC ({TrainingConsole.Duration(now - saved)} ago)" : "");
             }
             AnsiConsole.Write(table);
             return ExitCodes.Success;

@@ -104,10 +104,9 @@ public sealed class Checkpoint
     /// <exception cref="CheckpointException">The file is missing, not a checkpoint, truncated or corrupt.</exception>
     public static Checkpoint Read(string path)
     {
-        byte[] bytes = UserFile.ReadAllBytes(path, (problem, inner) => new CheckpointException(path, problem, inner),
-            notFound: "checkpoint not found", isDirectory: "is a directory, not a checkpoint file (did you mean its checkpoint.bin?)");
+        byte[] bytes = UserFile.ReadAllBytes(path, Failure(path), notFound: "checkpoint not found", isDirectory: NotAFile);
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new CheckpointException(path, "not a GoogLeNet.NET checkpoint (unknown file header)");
+            throw new CheckpointException(path, UnknownHeader);
         if (bytes.Length < Magic.Length + 8 + 32
             || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
             throw new CheckpointException(path, "checkpoint is truncated or corrupt (checksum mismatch)");
@@ -117,22 +116,89 @@ public sealed class Checkpoint
         try
         {
             int offset = Magic.Length;
-            var json = ReadSection(bytes, ref offset);
+            var metadata = ParseMetadata(path, ReadSection(bytes, ref offset));
+            var model = ReadSection(bytes, ref offset).ToArray();
+            var optimizer = ReadSection(bytes, ref offset).ToArray();
+            return new Checkpoint(path, metadata, model, optimizer);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
+        {
+            throw NotReadable(path, e);
+        }
+    }
+
+    /// <summary>
+    /// The metadata of a checkpoint, read without its weights and without computing its checksum: for listing many runs
+    /// (googlenet runs) without reading gigabytes. A file cut short is still recognised (its length must match its
+    /// sections'); damage inside the weights is left to <see cref="Read"/>.
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is missing, not a checkpoint, cut short, or of another format.</exception>
+    public static CheckpointMetadata ReadMetadata(string path)
+    {
+        byte[] json = UserFile.Read(path, file =>
+        {
+            using var stream = File.OpenRead(file);
+            if (stream.Length == 0)
+                throw new CheckpointException(path, "file is empty");
+            byte[] magic = new byte[Magic.Length];
+            if (stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false) < magic.Length || !magic.AsSpan().SequenceEqual(Magic))
+                throw new CheckpointException(path, UnknownHeader);
+            var cut = new CheckpointException(path, "checkpoint is truncated or corrupt (its length does not match its sections)");
+            // Three sections (metadata, model, optimizer), each a length and its bytes, then the 32-byte checksum.
+            byte[] metadata = [];
+            long end = stream.Position;
+            for (int section = 0; section < 3; section++)
+            {
+                stream.Position = end;
+                long length = ReadInt64(stream) ?? throw cut;
+                if (length < 0 || length > stream.Length)
+                    throw cut;
+                if (section == 0)
+                {
+                    metadata = new byte[length];
+                    if (stream.ReadAtLeast(metadata, metadata.Length, throwOnEndOfStream: false) < metadata.Length)
+                        throw cut;
+                }
+                end = stream.Position = end + 8 + length;
+            }
+            if (end + 32 != stream.Length)
+                throw cut;
+            return metadata;
+        }, Failure(path), notFound: "checkpoint not found", isDirectory: NotAFile);
+        return ParseMetadata(path, json);
+    }
+
+    private const string UnknownHeader = "not a GoogLeNet.NET checkpoint (unknown file header)";
+    private const string NotAFile = "is a directory, not a checkpoint file (did you mean its checkpoint.bin?)";
+
+    private static Func<string, Exception?, Exception> Failure(string path) => (problem, inner) => new CheckpointException(path, problem, inner);
+
+    private static CheckpointException NotReadable(string path, Exception e) =>
+        new(path, $"checkpoint is not readable by this version ({e.Message.Split('\n')[0]})", e);
+
+    /// <summary>The metadata section; its format number is read first, so that a file of another format is named as such.</summary>
+    private static CheckpointMetadata ParseMetadata(string path, ReadOnlySpan<byte> json)
+    {
+        try
+        {
             using var document = JsonDocument.Parse(json.ToArray());
             if (!document.RootElement.TryGetProperty(nameof(CheckpointMetadata.Format), out var format) || !format.TryGetInt32(out int number))
                 throw new CheckpointException(path, "checkpoint metadata has no format number");
             if (number is < 1 or > CurrentFormat)
                 throw new CheckpointException(path, $"checkpoint format {number} is not supported (this version reads formats 1 to {CurrentFormat})");
-            var metadata = document.Deserialize<CheckpointMetadata>(MetadataJson)
+            return document.Deserialize<CheckpointMetadata>(MetadataJson)
                 ?? throw new CheckpointException(path, "checkpoint metadata is empty");
-            var model = ReadSection(bytes, ref offset).ToArray();
-            var optimizer = ReadSection(bytes, ref offset).ToArray();
-            return new Checkpoint(path, metadata, model, optimizer);
         }
         catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException or OverflowException)
         {
-            throw new CheckpointException(path, $"checkpoint is not readable by this version ({e.Message.Split('\n')[0]})", e);
+            throw NotReadable(path, e);
         }
+    }
+
+    private static long? ReadInt64(Stream s)
+    {
+        Span<byte> buffer = stackalloc byte[8];
+        return s.ReadAtLeast(buffer, 8, throwOnEndOfStream: false) < 8 ? null : BinaryPrimitives.ReadInt64LittleEndian(buffer);
     }
 
     /// <summary>Builds the registered model the checkpoint was saved from and loads its weights.</summary>

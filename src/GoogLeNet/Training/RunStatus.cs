@@ -68,7 +68,7 @@ public sealed record RunStatus(string Folder, string? Model, string State, int E
                 var options = RunFolder.ReadConfig(Path.Combine(folder, "config.json"))?.Options;
                 return new RunStatus(folder, options?.Model, training ? "training" : "not started", 0, options?.Epochs, null, null, options?.DescribeLr(), null);
             }
-            var saved = Checkpoint.Read(checkpointPath).Metadata;
+            var saved = Checkpoint.ReadMetadata(checkpointPath);
             // summary.json stays when a finished run is extended with more epochs: finished only if the checkpoint is at the end.
             bool atEnd = saved.InEpoch is null && saved.Epoch >= saved.Options.Epochs;
             string state = training ? "training"
