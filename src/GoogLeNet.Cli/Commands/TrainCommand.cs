@@ -84,7 +84,7 @@ public static class TrainCommand
                     if (Terminal.CanRedraw)
                     {
                         summary = AnsiConsole.Progress()
-                            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new EpochTimeLeftColumn())
                             .Start(ctx => Trainer.Run(options, run, train, test, new TrainingConsole(run, options.Model, ctx), checkpoint, stop.Token));
                     }
                     else

@@ -26,7 +26,10 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
         _done = done;
         _nextPlainLine = done + Math.Max(1, batches / 10);
         if (live is not null)
+        {
             _task = live.AddTask($"epoch {epoch}/{epochs}", maxValue: batches).Value(done);
+            _task.State.Update<double>(EpochTimeLeftColumn.ResumedAt, _ => done);
+        }
     }
 
     public void StepCompleted(StepProgress p)
@@ -37,7 +40,7 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
         if (_task is not null)
         {
             _task.Description = $"epoch {p.Epoch}/{p.Epochs}  {stats}";
-            _task.Value = p.Batch;
+            EpochTimeLeftColumn.StepEnded(_task, p.Batch);
         }
         else if (p.Batch >= _nextPlainLine || p.Batch == p.Batches)
         {

@@ -46,3 +46,33 @@ public class TrainingConsoleTests
         Assert.Equal([12, 14, 16, 18, 20], steps);
     }
 }
+
+public class EpochTimeLeftColumnTests
+{
+    private sealed class Clock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public void TheTimeLeftComesFromTheStepsThisProcessTookNotFromTheResumedOnes()
+    {
+        var clock = new Clock();
+        var task = new Spectre.Console.ProgressTask(1, "epoch 2/3", 100, autoStart: true, timeProvider: clock);
+        task.Value = 40; // resumed at step 40
+        task.State.Update<double>(EpochTimeLeftColumn.ResumedAt, _ => 40);
+        Assert.Null(EpochTimeLeftColumn.TimeLeft(task));
+
+        clock.Now += TimeSpan.FromSeconds(60);
+        EpochTimeLeftColumn.StepEnded(task, 50); // ten steps in a minute, fifty to go
+        Assert.Equal(TimeSpan.FromMinutes(5), EpochTimeLeftColumn.TimeLeft(task));
+        clock.Now += TimeSpan.FromSeconds(5); // between two steps the estimate holds still
+        Assert.Equal(TimeSpan.FromMinutes(5), EpochTimeLeftColumn.TimeLeft(task));
+        clock.Now += TimeSpan.FromSeconds(1);
+        EpochTimeLeftColumn.StepEnded(task, 51); // eleven steps in 66 s, 49 to go
+        Assert.Equal(TimeSpan.FromSeconds(294), EpochTimeLeftColumn.TimeLeft(task));
+        EpochTimeLeftColumn.StepEnded(task, 100);
+        Assert.Equal(TimeSpan.Zero, EpochTimeLeftColumn.TimeLeft(task));
+    }
+}
