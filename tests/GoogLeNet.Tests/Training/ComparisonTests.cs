@@ -11,8 +11,6 @@ public class ComparisonTests
     private static readonly ComparisonEntry[] Entries =
         [ComparisonEntry.Parse("googlenet-bn"), ComparisonEntry.Parse("googlenet-bn:ls=0.1")];
 
-    private sealed class Quiet : ITrainingObserver;
-
     /// <summary>Cancels the comparison at the given step of the given entry (counting from 1).</summary>
     private sealed class StopAt(string label, int step, CancellationTokenSource cancel)
     {
@@ -21,18 +19,7 @@ public class ComparisonTests
         public ITrainingObserver For(ComparisonEntry entry, RunFolder run, Checkpoint? checkpoint)
         {
             Started.Add((entry.Label, checkpoint?.Metadata.Epoch));
-            return entry.Label == label ? new Counter(step, cancel) : new Quiet();
-        }
-
-        private sealed class Counter(int step, CancellationTokenSource cancel) : ITrainingObserver
-        {
-            private int _steps;
-
-            public void StepCompleted(StepProgress progress)
-            {
-                if (++_steps == step)
-                    cancel.Cancel();
-            }
+            return entry.Label == label ? new CancelAfter(step, cancel) : new Quiet();
         }
     }
 

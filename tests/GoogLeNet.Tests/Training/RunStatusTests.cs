@@ -8,19 +8,6 @@ public class RunStatusTests
 {
     private static readonly TrainOptions Small = new() { Epochs = 2, BatchSize = 32, Resize = 16, Seed = 5, Threads = 1 };
 
-    private sealed class Quiet : ITrainingObserver;
-
-    private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : ITrainingObserver
-    {
-        private int _steps;
-
-        public void StepCompleted(StepProgress progress)
-        {
-            if (++_steps == steps)
-                cancel.Cancel();
-        }
-    }
-
     [Fact]
     public void EveryKindOfRunFolderIsToldApart()
     {

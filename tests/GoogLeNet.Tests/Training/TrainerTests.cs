@@ -386,15 +386,4 @@ public class TrainerTests
         Assert.True(recorder.Steps[^1].Loss < 1.8, $"last running loss {recorder.Steps[^1].Loss:F3}");
         Assert.True(summary.TestAcc > 0.4, $"test accuracy {summary.TestAcc:F3}");
     }
-
-    private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : ITrainingObserver
-    {
-        public int Steps { get; private set; }
-
-        public void StepCompleted(StepProgress progress)
-        {
-            if (++Steps == steps)
-                cancel.Cancel();
-        }
-    }
 }
