@@ -80,8 +80,11 @@ public static class EvaluateCommand
     }
 
     /// <summary>Reads a checkpoint given as a file or as the run folder that holds checkpoint.bin.</summary>
-    public static Checkpoint ReadCheckpoint(string path) =>
-        Checkpoint.Read(Directory.Exists(path) && File.Exists(Path.Combine(path, "checkpoint.bin")) ? Path.Combine(path, "checkpoint.bin") : path);
+    public static Checkpoint ReadCheckpoint(string path)
+    {
+        string inFolder = Path.Combine(path, RunFolder.CheckpointFile);
+        return Checkpoint.Read(Directory.Exists(path) && File.Exists(inFolder) ? inFolder : path);
+    }
 
     private static void Render(EvaluationResult e, IReadOnlyList<string> labels, Checkpoint checkpoint)
     {

@@ -116,7 +116,7 @@ public static class Comparison
             }
             Checkpoint? checkpoint = null;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            bool resuming = resume && File.Exists(Path.Combine(folder, "checkpoint.bin"));
+            bool resuming = resume && File.Exists(Path.Combine(folder, RunFolder.CheckpointFile));
             using var run = resuming ? RunFolder.Open(folder) : RunFolder.Create(folder);
             try
             {
@@ -153,13 +153,13 @@ public static class Comparison
             string diverged = Path.Combine(folder, DivergedFile);
             if (File.Exists(diverged))
                 return JsonSerializer.Deserialize<ComparisonRow>(File.ReadAllText(diverged), RunFolder.Json);
-            string summaryPath = Path.Combine(folder, "summary.json");
+            string summaryPath = Path.Combine(folder, RunFolder.SummaryFile);
             if (!File.Exists(summaryPath))
                 return null;
             var s = JsonSerializer.Deserialize<TrainingSummary>(File.ReadAllText(summaryPath), RunFolder.Json);
             if (s is null || s.Epochs != epochs || !string.Equals(s.Model, entry.Model, StringComparison.OrdinalIgnoreCase))
                 return null;
-            return Completed(entry, parameters, macs, s, Path.Combine(folder, "metrics.csv"));
+            return Completed(entry, parameters, macs, s, Path.Combine(folder, RunFolder.MetricsFile));
         }
         catch (JsonException)
         {

@@ -13,21 +13,25 @@ public sealed class RunFolder : IDisposable
 
     private RunFolder(string directory) => Directory = directory;
 
-    public string Directory { get; }
-    public string ConfigPath => Path.Combine(Directory, "config.json");
-    public string MetricsPath => Path.Combine(Directory, "metrics.csv");
-    public string CurvesPath => Path.Combine(Directory, "curves.png");
-    public string CheckpointPath => Path.Combine(Directory, "checkpoint.bin");
-    public string SummaryPath => Path.Combine(Directory, "summary.json");
+    /// <summary>The names of the files a run writes into its folder.</summary>
+    public const string ConfigFile = "config.json", MetricsFile = "metrics.csv", CurvesFile = "curves.png",
+        CheckpointFile = "checkpoint.bin", SummaryFile = "summary.json";
 
     /// <summary>The file a training process holds locked while it trains in the folder.</summary>
     public const string LockFile = "run.lock";
+
+    public string Directory { get; }
+    public string ConfigPath => Path.Combine(Directory, ConfigFile);
+    public string MetricsPath => Path.Combine(Directory, MetricsFile);
+    public string CurvesPath => Path.Combine(Directory, CurvesFile);
+    public string CheckpointPath => Path.Combine(Directory, CheckpointFile);
+    public string SummaryPath => Path.Combine(Directory, SummaryFile);
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>What a run writes into its folder (and evaluate beside its checkpoint); anything else is the user's.</summary>
     private static readonly HashSet<string> OwnFiles =
-        ["config.json", "metrics.csv", "curves.png", "checkpoint.bin", "summary.json", LockFile, "confusion.png", Comparison.DivergedFile];
+        [ConfigFile, MetricsFile, CurvesFile, CheckpointFile, SummaryFile, LockFile, "confusion.png", Comparison.DivergedFile];
 
     /// <summary>
     /// Creates a run folder, or reuses an empty one or one whose run stopped before its first checkpoint,

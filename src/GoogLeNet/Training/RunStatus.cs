@@ -54,25 +54,25 @@ public sealed record RunStatus(string Folder, string? Model, string State, int E
     }
 
     private static bool IsRun(string folder) =>
-        File.Exists(Path.Combine(folder, "checkpoint.bin")) || File.Exists(Path.Combine(folder, "config.json"));
+        File.Exists(Path.Combine(folder, RunFolder.CheckpointFile)) || File.Exists(Path.Combine(folder, RunFolder.ConfigFile));
 
     /// <summary>The state of one run folder.</summary>
     public static RunStatus Of(string folder)
     {
         bool training = RunFolder.IsTraining(folder);
-        string checkpointPath = Path.Combine(folder, "checkpoint.bin");
+        string checkpointPath = Path.Combine(folder, RunFolder.CheckpointFile);
         try
         {
             if (!File.Exists(checkpointPath))
             {
-                var options = RunFolder.ReadConfig(Path.Combine(folder, "config.json"))?.Options;
+                var options = RunFolder.ReadConfig(Path.Combine(folder, RunFolder.ConfigFile))?.Options;
                 return new RunStatus(folder, options?.Model, training ? "training" : "not started", 0, options?.Epochs, null, null, options?.DescribeLr(), null);
             }
             var saved = Checkpoint.ReadMetadata(checkpointPath);
             // summary.json stays when a finished run is extended with more epochs: finished only if the checkpoint is at the end.
             bool atEnd = saved.InEpoch is null && saved.Epoch >= saved.Options.Epochs;
             string state = training ? "training"
-                : atEnd && File.Exists(Path.Combine(folder, "summary.json")) ? "finished"
+                : atEnd && File.Exists(Path.Combine(folder, RunFolder.SummaryFile)) ? "finished"
                 : File.Exists(Path.Combine(folder, Comparison.DivergedFile)) ? "diverged"
                 : "stopped";
             string progress = saved.InEpoch is { } p
