@@ -69,7 +69,8 @@ public static class CompareCommand
                     Console.WriteLine(checkpoint is null ? $"-- {entry.Label}" : $"-- {entry.Label}, resuming {checkpoint.Metadata.When}");
                     return new TrainingConsole(run, entry.Label, null);
                 }, stop.Token, resume: resumeDir is not null,
-                kept: (entry, row) => Console.WriteLine($"-- {entry.Label}: {(row.TestAcc is { } acc ? $"finished before the interruption, kept (test acc {acc:F3})" : $"{row.Status} before the interruption, kept")}"));
+                kept: (entry, row) => Console.WriteLine($"-- {entry.Label}: {(row.TestAcc is { } acc ? $"finished before the interruption, kept (test acc {acc:F3})" : $"{row.Status} before the interruption, kept")}"),
+                dataDirectory: dataDir);
                 // The table reaches the console before anything can fail writing files, after hours of training.
                 string markdown = Comparison.Markdown(rows, options, train.Count, test.Count);
                 Console.WriteLine();

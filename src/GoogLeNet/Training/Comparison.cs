@@ -89,11 +89,13 @@ public static class Comparison
     /// <param name="resume">Keep entries that finished and continue the one with a checkpoint (compare --resume).</param>
     /// <param name="kept">Told of each entry that had finished (or diverged) before and is not trained again.</param>
     /// <param name="loss">Overrides every entry's training loss (see <see cref="Trainer.Run"/>).</param>
+    /// <param name="dataDirectory">The data folder, recorded with each entry's options in its config.json (as train does),
+    /// so that <c>googlenet runs</c> knows an entry before its first checkpoint and <c>train --resume</c> of an entry finds its data.</param>
     /// <exception cref="CheckpointException">On resume, an entry's checkpoint was trained with other options than the comparison's.</exception>
     public static IReadOnlyList<ComparisonRow> Run(IReadOnlyList<ComparisonEntry> entries, TrainOptions options, string directory,
         ImageDataset train, ImageDataset test, Func<ComparisonEntry, RunFolder, Checkpoint?, ITrainingObserver> observer,
         CancellationToken cancellationToken = default, bool resume = false, Action<ComparisonEntry, ComparisonRow>? kept = null,
-        Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? loss = null)
+        Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? loss = null, string? dataDirectory = null)
     {
         var rows = new List<ComparisonRow>();
         foreach (var entry in entries)
@@ -126,6 +128,8 @@ public static class Comparison
                     if (checkpoint.Metadata.Options with { Threads = runOptions.Threads, MicroBatch = runOptions.MicroBatch, CheckpointMinutes = runOptions.CheckpointMinutes } != runOptions)
                         throw new CheckpointException(checkpoint.Path, $"was trained with other options than {PlanPath(directory)} records for {entry.Label}");
                 }
+                if (dataDirectory is not null)
+                    run.WriteConfig(runOptions, dataDirectory);
                 var result = Trainer.Run(runOptions, run, train, test, observer(entry, run, checkpoint), checkpoint, cancellationToken, loss);
                 rows.Add(Completed(entry, parameters, macs, result, run.MetricsPath));
             }

@@ -73,6 +73,29 @@ public class ComparisonTests
         Assert.Equal(first[0], again[0], RowComparer);
     }
 
+    /// <summary>Reads the listing of <c>googlenet runs</c> at the first step of the run it observes.</summary>
+    private sealed class ListAtFirstStep(string directory) : ITrainingObserver
+    {
+        public IReadOnlyList<RunStatus>? Listed { get; private set; }
+
+        public void StepCompleted(StepProgress progress) => Listed ??= RunStatus.Find(directory);
+    }
+
+    [Fact]
+    public void AnEntryIsListedWithItsModelAndDataBeforeItsFirstCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = FashionMnist.LoadBoth(IdxWriter.WriteDataset(dir["data"], 64, 16), null, null);
+        var listing = new ListAtFirstStep(dir["cmp"]);
+        Comparison.Run([Entries[1]], Small with { Epochs = 1 }, dir["cmp"], train, test, (_, _, _) => listing, dataDirectory: dir["data"]);
+
+        var entry = Assert.Single(listing.Listed!);
+        Assert.Equal(("googlenet-bn", "training", null), (entry.Model, entry.State, entry.Progress));
+        var config = RunFolder.ReadConfig(Path.Combine(entry.Folder, RunFolder.ConfigFile));
+        Assert.Equal(Path.GetFullPath(dir["data"]), config!.Data);
+        Assert.Equal(0.1, config.Options!.LabelSmoothing);
+    }
+
     private static readonly IEqualityComparer<ComparisonRow> RowComparer = EqualityComparer<ComparisonRow>.Create(
         (a, b) => a!.Label == b!.Label && a.Status == b.Status && a.WallSeconds == b.WallSeconds && a.TestAccPerEpoch.SequenceEqual(b.TestAccPerEpoch));
 }
