@@ -81,9 +81,12 @@ public static class CompareCommand
                     $"test accuracy, {options.Epochs} epochs on {train.Count:N0} images");
                 return ExitCodes.Success;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException e)
             {
-                Console.Error.WriteLine($"googlenet: interrupted; finished models and the one in training up to its last step are kept. Resume with: googlenet compare --resume {directory}");
+                if (e is StopNotSavedException)
+                    Console.Error.WriteLine($"googlenet: {e.Message}");
+                string kept = e is StopNotSavedException ? "its last checkpoint" : "its last step";
+                Console.Error.WriteLine($"googlenet: interrupted; finished models and the one in training up to {kept} are kept. Resume with: googlenet compare --resume {directory}");
                 return stop.ExitCode;
             }
         });

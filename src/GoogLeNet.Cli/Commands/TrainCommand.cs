@@ -96,11 +96,15 @@ public static class TrainCommand
                     Console.WriteLine($"run folder: {run.Directory} (curves.png, metrics.csv, checkpoint.bin, summary.json)");
                     return ExitCodes.Success;
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException e)
                 {
-                    Console.Error.WriteLine(File.Exists(run.CheckpointPath)
-                        ? $"googlenet: interrupted; the run is saved up to its last step. Resume with: googlenet train --resume {run.Directory}"
-                        : "googlenet: interrupted before the first step; nothing to resume: run the same command again to start over");
+                    if (e is StopNotSavedException)
+                        Console.Error.WriteLine($"googlenet: {e.Message}");
+                    Console.Error.WriteLine(!File.Exists(run.CheckpointPath)
+                        ? "googlenet: interrupted before the first checkpoint; nothing to resume: run the same command again to start over"
+                        : e is StopNotSavedException
+                            ? $"googlenet: interrupted; the run is saved {Checkpoint.ReadMetadata(run.CheckpointPath).When}. Resume with: googlenet train --resume {run.Directory}"
+                            : $"googlenet: interrupted; the run is saved up to its last step. Resume with: googlenet train --resume {run.Directory}");
                     return stop.ExitCode;
                 }
             }

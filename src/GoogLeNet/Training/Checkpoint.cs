@@ -90,6 +90,7 @@ public sealed class Checkpoint
             AtomicFile.Write(path, s =>
             {
                 FaultInjection.KillDuringCheckpointWrite(metadata, s, body);
+                FaultInjection.FailInEpochCheckpointWrite(metadata);
                 body.WriteTo(s);
             });
         }

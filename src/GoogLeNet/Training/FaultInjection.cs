@@ -26,4 +26,14 @@ internal static class FaultInjection
         Process.GetCurrentProcess().Kill();
         Thread.Sleep(Timeout.Infinite);
     }
+
+    /// <summary>
+    /// With <c>GOOGLENET_FAULT=fail-in-epoch-checkpoint-write</c>, every checkpoint written part-way through an epoch fails
+    /// as on a full disk (those at an epoch's end are written).
+    /// </summary>
+    public static void FailInEpochCheckpointWrite(CheckpointMetadata metadata)
+    {
+        if (metadata.InEpoch is not null && Environment.GetEnvironmentVariable(Variable) == "fail-in-epoch-checkpoint-write")
+            throw new IOException($"No space left on device ({Variable})");
+    }
 }

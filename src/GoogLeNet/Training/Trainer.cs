@@ -15,6 +15,13 @@ public sealed record TrainingSummary(string Model, int Epochs, double TrainLoss,
 public sealed class TrainingDivergedException(string message) : UserInputException(message, 3);
 
 /// <summary>
+/// The run was stopped (Ctrl-C, SIGTERM) and the checkpoint of the steps since its last one could not be written
+/// (a full disk); the message says why and that the previous checkpoint is intact. Still a stop, not a failure:
+/// the run resumes from that previous checkpoint.
+/// </summary>
+public sealed class StopNotSavedException(string message, Exception inner) : OperationCanceledException(message, inner);
+
+/// <summary>
 /// The book's <c>train_ch6</c>: mini-batch SGD on cross-entropy, running train loss and accuracy per epoch,
 /// test accuracy after each epoch. Adds what a long run on a CPU needs: a checkpoint after every epoch, every
 /// few minutes within one and when stopped, resumption from it with the same result as an uninterrupted run,
@@ -176,7 +183,14 @@ public static class Trainer
             }
             catch (OperationCanceledException) when (batch > savedAt)
             {
-                SaveProgress(); // stopped between two steps or during the test pass: nothing trained is lost
+                try
+                {
+                    SaveProgress(); // stopped between two steps or during the test pass: nothing trained is lost
+                }
+                catch (UserInputException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+                {
+                    throw new StopNotSavedException(e.Message, e);
+                }
                 throw;
             }
             history.Add(new MetricPoint(epoch + 1, null, null, evaluation.Accuracy));

@@ -44,6 +44,41 @@ public class InterruptTests
     }
 
     [LinuxFact]
+    public void AStopWhoseCheckpointCannotBeWrittenIsStillAStopThatSaysHowToResume()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 256, 16);
+        // Every checkpoint within an epoch fails as on a full disk; those at an epoch's end are written.
+        using var running = CliRunner.Start(new Dictionary<string, string> { ["GOOGLENET_FAULT"] = "fail-in-epoch-checkpoint-write" },
+            ["train", "--data", dir["data"], "--out", dir["run"], "--epochs", "1000", "--resize", "16", "--batch-size", "16", "--threads", "1",
+             "--checkpoint-every", "0"],
+            wrapper: ["env", "--default-signal=INT"]);
+
+        // curves.png is written after the first epoch's checkpoint; half a second later the second epoch is a few of its
+        // 16 steps in (a signal in the moment between an epoch's checkpoint and the next step has nothing to save).
+        string checkpoint = Path.Combine(dir["run"], "checkpoint.bin"), curves = Path.Combine(dir["run"], "curves.png");
+        var waited = Stopwatch.StartNew();
+        while (!File.Exists(curves) && waited.Elapsed < TimeSpan.FromMinutes(2) && !running.Process.HasExited)
+            Thread.Sleep(100);
+        Assert.True(File.Exists(curves), "no first epoch after two minutes");
+        Thread.Sleep(500);
+        Process.Start("kill", ["-TERM", running.Process.Id.ToString()])!.WaitForExit();
+        var result = running.Wait(TimeSpan.FromMinutes(1));
+
+        // Before, the failed save ended the run as a failure (exit 1) without the way to resume it.
+        Assert.Equal(143, result.ExitCode);
+        var saved = Checkpoint.Read(checkpoint).Metadata;
+        Assert.Null(saved.InEpoch);
+        string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"googlenet: interrupted; the run is saved{(lines.Length == 2 ? $" {saved.When}" : " up to its last step")}. Resume with: googlenet train --resume {dir["run"]}", lines[^1]);
+        if (lines.Length == 2)
+            Assert.Matches($"^googlenet: .*checkpoint.bin: the checkpoint of epoch {saved.Epoch + 1}, step [0-9]+ of 16 could not be written \\(No space left on device.*\\); the previous checkpoint is intact$", lines[0]);
+        else
+            Assert.Single(lines);
+        Assert.Empty(Directory.GetFiles(dir["run"], "*.tmp"));
+    }
+
+    [LinuxFact]
     public void AStoppedComparisonSaysHowToResumeIt()
     {
         using var dir = new TempDirectory();
