@@ -74,6 +74,7 @@ public class AnalysisCommandTests
         var googlenet = doc.RootElement.EnumerateArray().First();
         Assert.Equal(5_977_530, googlenet.GetProperty("params").GetInt64());
         Assert.Equal(276_066_304, googlenet.GetProperty("macs").GetInt64());
+        Assert.Equal(10, googlenet.GetProperty("classes").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(googlenet.GetProperty("description").GetString()));
     }
 }
