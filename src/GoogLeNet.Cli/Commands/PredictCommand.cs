@@ -11,9 +11,9 @@ public static class PredictCommand
 {
     public static Command Create()
     {
-        var checkpointPath = new Option<string>("--checkpoint") { Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
-        var images = new Argument<string[]>("images") { Description = "PNG or JPEG files, any size", Arity = ArgumentArity.OneOrMore };
-        var top = new Option<int>("--top") { Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
+        var checkpointPath = new Option<string>("--checkpoint") { HelpName = "RUN", Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
+        var images = new Argument<string[]>("images") { Description = "PNG, JPEG, GIF, BMP or WebP files, any size", Arity = ArgumentArity.OneOrMore };
+        var top = new Option<int>("--top") { HelpName = "N", Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
         var invert = new Option<bool>("--invert") { Description = "Invert grey levels (Fashion-MNIST is light garments on black; use this for dark-on-white photos)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
 

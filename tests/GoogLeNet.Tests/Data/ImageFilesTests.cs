@@ -32,6 +32,29 @@ public class ImageFilesTests
         Assert.All(ImageFiles.ReadGrey(dir["faint.png"], invert: true).Pixels, p => Assert.Equal(155, p));
     }
 
+    [Fact]
+    public void GifBmpAndWebpAreReadAsPngAndJpegAre()
+    {
+        using var dir = new TempDirectory();
+        // 1x1 GIF89a: a two-colour palette (white, black) and one pixel of colour 0, LZW-coded as clear, 0, end.
+        File.WriteAllBytes(dir["dot.gif"], [
+            .."GIF89a"u8, 1, 0, 1, 0, 0x80, 0, 0, 0xFF, 0xFF, 0xFF, 0, 0, 0,
+            (byte)',', 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, (byte)';']);
+        Assert.Equal(new byte[] { 255 }, ImageFiles.ReadGrey(dir["dot.gif"]).Pixels);
+
+        // 2x2 BMP, 24 bits, rows stored bottom-up (each padded to 4 bytes): a black bottom row, a grey top row.
+        byte[] header = [.."BM"u8, 70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0,
+            0, 0, 0, 0, 16, 0, 0, 0, 0x13, 0x0B, 0, 0, 0x13, 0x0B, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        File.WriteAllBytes(dir["rows.bmp"], [..header, 0, 0, 0, 0, 0, 0, 0, 0, 90, 90, 90, 90, 90, 90, 0, 0]);
+        var bmp = ImageFiles.ReadGrey(dir["rows.bmp"]);
+        Assert.Equal((2, 2), (bmp.Width, bmp.Height));
+        Assert.Equal(new byte[] { 90, 90, 0, 0 }, bmp.Pixels);
+
+        var webp = ImageFiles.ReadGrey(Pictures.WritePicture(dir["grey.webp"], 4, 4, SKColorType.Rgba8888, new SKColor(200, 200, 200),
+            SKEncodedImageFormat.Webp));
+        Assert.All(webp.Pixels, p => Assert.InRange(p, 198, 202)); // lossy
+    }
+
     [Theory]
     // EXIF orientation, the shown size, and the corner where the stored picture's white top-left quarter is shown.
     [InlineData(1, 40, 20, "top left")]
