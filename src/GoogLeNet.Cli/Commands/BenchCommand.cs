@@ -15,11 +15,11 @@ public static class BenchCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Registered model name", DefaultValueFactory = _ => "googlenet" };
-        var batchSize = new Option<int>("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => 128 };
-        var size = new Option<int>("--size") { Description = "Input side in pixels", DefaultValueFactory = _ => 96 };
-        var steps = new Option<int>("--steps") { Description = "Timed training steps and inference batches", DefaultValueFactory = _ => 10 };
-        var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var model = new Option<string>("--model") { HelpName = "NAME", Description = "Registered model name", DefaultValueFactory = _ => "googlenet" };
+        var batchSize = new Option<int>("--batch-size") { HelpName = "N", Description = "Images per step", DefaultValueFactory = _ => 128 };
+        var size = new Option<int>("--size") { HelpName = "PIXELS", Description = "Input side in pixels", DefaultValueFactory = _ => 96 };
+        var steps = new Option<int>("--steps") { HelpName = "N", Description = "Timed training steps and inference batches", DefaultValueFactory = _ => 10 };
+        var threads = new Option<int>("--threads") { HelpName = "N", Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
         var precision = new Option<string>("--precision") { Description = "fp32 (bf16 is not implemented: see BENCHMARKS.md)", DefaultValueFactory = _ => "fp32" };
         precision.OneOf("fp32", "bf16");
         var microBatch = MicroBatchOption.Create();

@@ -14,8 +14,8 @@ public static class CompareCommand
     {
         var models = new Option<string?>("--models") { Description = "Comma-separated models; NAME:ls=EPS gives one entry its own label smoothing", HelpName = "a,b,c" };
         var training = new TrainingOptionSet(defaultEpochs: 1);
-        var output = new Option<string?>("--out") { Description = "Folder for compare.md/.json/.png and one run folder per model (default runs/compare-<timestamp>)" };
-        var resume = new Option<string?>("--resume") { Description = "Finish the interrupted comparison in this folder: models that finished are kept, the one in progress continues from its last epoch", HelpName = "DIR" };
+        var output = new Option<string?>("--out") { HelpName = "DIR", Description = "Folder for compare.md/.json/.png and one run folder per model (default runs/compare-<timestamp>)" };
+        var resume = new Option<string?>("--resume") { Description = "Finish the interrupted comparison in this folder: models that finished are kept, the one in progress continues from its last checkpoint", HelpName = "DIR" };
         var command = new Command("compare", "Train several models under the same budget (same data, seed and options) and compare them") { models };
         foreach (var option in training.All)
             command.Add(option);
@@ -84,7 +84,7 @@ public static class CompareCommand
             catch (OperationCanceledException e)
             {
                 if (e is StopNotSavedException)
-                    Console.Error.WriteLine($"googlenet: {e.Message}");
+                    Console.Error.WriteLine($"googlenet: warning: {e.Message}");
                 string kept = e is StopNotSavedException ? "its last checkpoint" : "its last step";
                 Console.Error.WriteLine($"googlenet: interrupted; finished models and the one in training up to {kept} are kept. Resume with: googlenet compare --resume {directory}");
                 return stop.ExitCode;

@@ -13,11 +13,11 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var checkpointPath = new Option<string>("--checkpoint") { Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
+        var checkpointPath = new Option<string>("--checkpoint") { HelpName = "RUN", Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
         var data = DataOptions.Folder();
         var testLimit = DataOptions.TestLimit();
-        var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 256 };
-        var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var batchSize = new Option<int>("--batch-size") { HelpName = "N", Description = "Images per forward pass", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { HelpName = "N", Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };
 
         var command = new Command("evaluate", "Evaluate a checkpoint on the Fashion-MNIST test set; writes confusion.png beside it")

@@ -11,7 +11,7 @@ public static class MinSizeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Registered model name", DefaultValueFactory = _ => "googlenet" };
+        var model = new Option<string>("--model") { HelpName = "NAME", Description = "Registered model name", DefaultValueFactory = _ => "googlenet" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("min-size", "Find the smallest (and, where bounded, largest) square input a model accepts") { model, json };
         command.SetAction(result =>

@@ -11,8 +11,8 @@ public static class ParamsCommand
 {
     public static Command Create()
     {
-        var size = new Option<int>("--size") { Description = "Input side in pixels for the multiply-add column", DefaultValueFactory = _ => 224 };
-        var models = new Option<string?>("--models") { Description = "Comma-separated model names (default: every registered model)" };
+        var size = new Option<int>("--size") { HelpName = "PIXELS", Description = "Input side in pixels for the multiply-add column", DefaultValueFactory = _ => 224 };
+        var models = new Option<string?>("--models") { HelpName = "a,b,c", Description = "Comma-separated model names (default: every registered model)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
         var command = new Command("params", "Compare parameter counts: fully connected vs convolution, multiply-adds, checkpoint size") { size, models, json };
         command.SetAction(result =>

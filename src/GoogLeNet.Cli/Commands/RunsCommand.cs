@@ -13,7 +13,7 @@ public static class RunsCommand
     {
         var folder = new Argument<string>("DIR") { Description = "A folder of runs (train's default: runs), or one run folder", DefaultValueFactory = _ => "runs" };
         var json = new Option<bool>("--json") { Description = "Print a JSON array" };
-        var command = new Command("runs", "List the training runs in a folder: model, state (training now, stopped, finished), progress, last test accuracy") { folder, json };
+        var command = new Command("runs", "List the training runs in a folder: model, state (training, stopped, finished, diverged, not started, unreadable), progress, last test accuracy") { folder, json };
         command.SetAction(result =>
         {
             string directory = result.GetValue(folder)!;

@@ -11,9 +11,9 @@ public static class SummaryCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Registered model name", DefaultValueFactory = _ => "googlenet" };
-        var size = new Option<int?>("--size") { Description = "Side of the square input in pixels (default: the model's own, 96 for googlenet)" };
-        var channels = new Option<int?>("--channels") { Description = "Input channels (default: the model's own, 1 for googlenet)" };
+        var model = new Option<string>("--model") { HelpName = "NAME", Description = "Registered model name", DefaultValueFactory = _ => "googlenet" };
+        var size = new Option<int?>("--size") { HelpName = "PIXELS", Description = "Side of the square input in pixels (default: the model's own, 96 for googlenet)" };
+        var channels = new Option<int?>("--channels") { HelpName = "N", Description = "Input channels (default: the model's own, 1 for googlenet)" };
         var detail = new Option<bool>("--detail") { Description = "List every layer and every Inception path, not only the stages" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
 

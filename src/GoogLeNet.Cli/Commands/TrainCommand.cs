@@ -13,11 +13,11 @@ public static class TrainCommand
     public static Command Create()
     {
         var defaults = new TrainOptions();
-        var model = new Option<string>("--model") { Description = "Registered model name", DefaultValueFactory = _ => defaults.Model };
+        var model = new Option<string>("--model") { HelpName = "NAME", Description = "Registered model name", DefaultValueFactory = _ => defaults.Model };
         var training = new TrainingOptionSet(defaults.Epochs);
-        var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => defaults.Device };
-        var output = new Option<string?>("--out") { Description = "Run folder (default runs/<model>-<timestamp>)" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
+        var device = new Option<string>("--device") { HelpName = "cpu|cuda", Description = "cpu or cuda", DefaultValueFactory = _ => defaults.Device };
+        var output = new Option<string?>("--out") { HelpName = "DIR", Description = "Run folder (default runs/<model>-<timestamp>)" };
+        var resume = new Option<string?>("--resume") { HelpName = "DIR", Description = "Continue the run in this folder from its last checkpoint" };
 
         var command = new Command("train", "Train a model on Fashion-MNIST with the book's recipe (the defaults)") { model };
         foreach (var option in training.All)
@@ -99,7 +99,7 @@ public static class TrainCommand
                 catch (OperationCanceledException e)
                 {
                     if (e is StopNotSavedException)
-                        Console.Error.WriteLine($"googlenet: {e.Message}");
+                        Console.Error.WriteLine($"googlenet: warning: {e.Message}");
                     Console.Error.WriteLine(!File.Exists(run.CheckpointPath)
                         ? "googlenet: interrupted before the first checkpoint; nothing to resume: run the same command again to start over"
                         : e is StopNotSavedException

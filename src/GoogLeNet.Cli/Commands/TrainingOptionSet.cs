@@ -101,10 +101,14 @@ public static class DataOptions
     public static Option<string?> Folder(string prefix = "") => new("--data")
     {
         HelpName = "DIR",
-        Description = $"{prefix}Folder with the Fashion-MNIST IDX files (else ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download)",
+        Description = Prefixed(prefix, $"Folder with the Fashion-MNIST IDX files (else ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download)"),
     };
 
-    public static Option<int?> TrainLimit(string prefix = "") => new("--train-limit") { Description = $"{prefix}Use only the first N training images", HelpName = "N" };
+    public static Option<int?> TrainLimit(string prefix = "") => new("--train-limit") { Description = Prefixed(prefix, "Use only the first N training images"), HelpName = "N" };
 
-    public static Option<int?> TestLimit(string prefix = "") => new("--test-limit") { Description = $"{prefix}Use only the first N test images", HelpName = "N" };
+    public static Option<int?> TestLimit(string prefix = "") => new("--test-limit") { Description = Prefixed(prefix, "Use only the first N test images"), HelpName = "N" };
+
+    /// <summary>"With --epoch: folder with ...": a description after a prefix continues its sentence.</summary>
+    private static string Prefixed(string prefix, string description) =>
+        prefix.Length == 0 ? description : prefix + char.ToLowerInvariant(description[0]) + description[1..];
 }

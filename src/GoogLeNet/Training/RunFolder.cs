@@ -101,7 +101,7 @@ public sealed class RunFolder : IDisposable
     private void RefuseIfTaken(string shown)
     {
         if (File.Exists(CheckpointPath))
-            throw new UserInputException($"{shown}: already holds a training run; continue it with --resume {shown} or choose another --out");
+            throw new UserInputException($"{shown}: already holds a training run; continue it with train --resume {shown} or choose another --out");
         if (System.IO.Directory.Exists(Directory)
             && System.IO.Directory.EnumerateFileSystemEntries(Directory).Select(Path.GetFileName)
                 .FirstOrDefault(name => !OwnFiles.Contains(name!) && !AtomicFile.IsLeftover(name!) && !name!.StartsWith(WriteProbe, StringComparison.Ordinal)) is { } foreign)
