@@ -5,8 +5,8 @@ namespace GoogLeNet.Runtime;
 /// <summary>
 /// Keeps glibc malloc from handing libtorch's large activation buffers back to the kernel after every
 /// step. By default glibc serves blocks above 128 KiB..32 MiB with fresh mmap calls and unmaps them on
-/// free, so every training step page-faults its activations in again; measured here, that halves training
-/// throughput (see BENCHMARKS.md). The settings are applied through mallopt at start-up, from the program
+/// free, so every training step page-faults its activations in again; that costs 13-25 % of training
+/// throughput on the machine BENCHMARKS.md measures (half on another of the same kind). The settings are applied through mallopt at start-up, from the program
 /// itself, so no environment variable is needed.
 /// </summary>
 public static partial class Allocator
