@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using GoogLeNet.Analysis;
+using GoogLeNet.Data;
 using GoogLeNet.Models;
 using Spectre.Console;
 
@@ -12,12 +13,13 @@ public static class ModelsCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print a JSON array" };
-        var command = new Command("models", "List the registered models with parameters and multiply-adds at their default input, with 10 classes (Fashion-MNIST's)") { json };
+        int classes = FashionMnist.ClassNames.Count; // what every model is counted with: Fashion-MNIST's, as trained here
+        var command = new Command("models", $"List the registered models with parameters and multiply-adds at their default input, with {classes} classes (Fashion-MNIST's)") { json };
         command.SetAction(result =>
         {
             var rows = ModelRegistry.All.Select(info =>
             {
-                using var model = info.Create(info.DefaultChannels, 10);
+                using var model = info.Create(info.DefaultChannels, classes);
                 var summary = ModelSummary.Of(info.Name, model, info.DefaultSize, info.DefaultChannels);
                 return (info, summary);
             }).ToList();
@@ -25,7 +27,7 @@ public static class ModelsCommand
             {
                 Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new
                 {
-                    name = r.info.Name, description = r.info.Description, input = r.summary.Input, classes = 10, @params = r.summary.Params, macs = r.summary.Macs,
+                    name = r.info.Name, description = r.info.Description, input = r.summary.Input, classes, @params = r.summary.Params, macs = r.summary.Macs,
                 })));
                 return ExitCodes.Success;
             }
@@ -34,7 +36,7 @@ public static class ModelsCommand
             foreach (var (info, summary) in rows)
                 table.AddRow(info.Name, Markup.Escape(info.Description), string.Join("x", summary.Input.Skip(1)), summary.Params.ToString("N0"), summary.Macs.ToString("N0"));
             AnsiConsole.Write(table);
-            Console.WriteLine("Counted for 10 classes, as trained here; googlenet params counts googlenet-original as its paper has it (3 channels, 1,000 classes).");
+            Console.WriteLine($"Counted for {classes} classes, as trained here; googlenet params counts googlenet-original as its paper has it (3 channels, 1,000 classes).");
             return ExitCodes.Success;
         });
         return command;
