@@ -50,16 +50,16 @@ public static class Program
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (UserInputException e)
+        catch (GoogLeNetException e)
         {
-            Console.Error.WriteLine($"googlenet: error: {e.Message}");
-            return e.ExitCode;
+            Console.Error.WriteLine($"googlenet: error: {ErrorReport.Line(e)}");
+            return ErrorReport.ExitCode(e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
         {
             // The machine, not the input: a full disk, a folder that became unwritable, memory exhausted.
             // Checkpoints are written atomically, so the last complete one is still in place.
-            Console.Error.WriteLine($"googlenet: error: {e.Message.Split('\n')[0]}");
+            Console.Error.WriteLine($"googlenet: error: {ErrorReport.Escape(e.Message.Split('\n')[0])}");
             return ExitCodes.Failure;
         }
     }

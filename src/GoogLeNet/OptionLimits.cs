@@ -16,13 +16,13 @@ public static class OptionLimits
     /// <summary>Memory per 96x96 image without gradients: only the live activations and the input.</summary>
     private const double InferBytesPerImage = 3e6;
 
-    /// <exception cref="UserInputException">The value is below <paramref name="min"/> or above <paramref name="max"/>.</exception>
+    /// <exception cref="GoogLeNetException">The value is below <paramref name="min"/> or above <paramref name="max"/>.</exception>
     public static int InRange(int value, string option, int min, int max)
     {
         if (value < min)
-            throw new UserInputException($"{option} must be at least {min}, got {value}");
+            throw new GoogLeNetException($"{option} must be at least {min}, got {value}");
         if (value > max)
-            throw new UserInputException($"{option} {value} is more than {max:N0}");
+            throw new GoogLeNetException($"{option} {value} is more than {max:N0}");
         return value;
     }
 
@@ -30,13 +30,13 @@ public static class OptionLimits
     public static int Side(int value, string option)
     {
         if (value < 1)
-            throw new UserInputException($"{option} must be a positive number of pixels, got {value}");
+            throw new GoogLeNetException($"{option} must be a positive number of pixels, got {value}");
         if (value > MaxSide)
-            throw new UserInputException($"{option} {value} is more than {MaxSide} pixels");
+            throw new GoogLeNetException($"{option} {value} is more than {MaxSide} pixels");
         return value;
     }
 
-    public static int Threads(int value, string option = "--threads") => InRange(value, option, 1, MaxThreads);
+    public static int Threads(int value, string option) => InRange(value, option, 1, MaxThreads);
 
     /// <summary>A count of examples to use (--train-limit, --test-limit): absent, or at least 1.</summary>
     public static int? Limit(int? value, string option) => value is { } n ? InRange(n, option, 1, int.MaxValue) : null;
@@ -46,15 +46,15 @@ public static class OptionLimits
     /// network; refused with both figures when it cannot, rather than left for the kernel to kill.
     /// </summary>
     /// <param name="slice">Examples whose activations are held at once (0: the whole batch), see --micro-batch.</param>
-    public static int Batch(int value, int side, bool training, string option = "--batch-size", int slice = 0)
+    public static int Batch(int value, int side, bool training, string option, int slice = 0, string? sliceOption = null)
     {
         InRange(value, option, 1, MaxBatch);
         int held = slice is > 0 && slice < value ? slice : value;
         double gib = held * (training ? TrainBytesPerImage : InferBytesPerImage) * Math.Pow(side / 96.0, 2) / (1 << 30);
         double machineGib = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1 << 30);
         if (gib >= 0.8 * machineGib)
-            throw new UserInputException(
-                $"{option} {value} at {side}x{side} needs about {gib:N1} GiB of memory and this machine has {machineGib:N1} GiB; use a smaller batch{(training ? " or --micro-batch" : "")}");
+            throw new GoogLeNetException(
+                $"{option} {value} at {side}x{side} needs about {gib:N1} GiB of memory and this machine has {machineGib:N1} GiB; use a smaller batch{(sliceOption is null ? "" : $" or {sliceOption}")}");
         return value;
     }
 }

@@ -38,7 +38,7 @@ public static class BenchCommand
         command.SetAction(result =>
         {
             if (result.GetValue(precision) == "bf16")
-                throw new UserInputException("--precision bf16 is not implemented: without bfloat16 arithmetic in the CPU (AVX512-BF16 or AMX) "
+                throw new GoogLeNetException("--precision bf16 is not implemented: without bfloat16 arithmetic in the CPU (AVX512-BF16 or AMX) "
                     + "libtorch emulates it, measured 5x slower than fp32 for inference and 17x for training (BENCHMARKS.md); use fp32");
             bool asJson = result.GetValue(json);
             bool channelsLast = result.GetValue(layout) == "nhwc";
@@ -47,14 +47,15 @@ public static class BenchCommand
             int? testCount = OptionLimits.Limit(result.GetValue(testLimit), testLimit.Name);
             bool timeEpoch = result.GetValue(epoch);
             if (!timeEpoch && result.FirstGiven(data, trainLimit, testLimit) is { } orphan)
-                throw new UserInputException($"{orphan.Name} applies only with --epoch");
+                throw new GoogLeNetException($"{orphan.Name} applies only with --epoch");
             if (timeEpoch && result.GetValue(profile))
-                throw new UserInputException("--epoch and --profile cannot be combined");
+                throw new GoogLeNetException("--epoch and --profile cannot be combined");
             if (result.GetValue(profile) && result.FirstGiven(steps, microBatch) is { } unused)
-                throw new UserInputException($"{unused.Name} does not apply with --profile (it takes the median of a few runs of each layer and of the whole step, on whole batches)");
+                throw new GoogLeNetException($"{unused.Name} does not apply with --profile (it takes the median of a few runs of each layer and of the whole step, on whole batches)");
             if (timeEpoch)
             {
-                EpochCheck.CheckLayout(channelsLast);
+                if (!channelsLast)
+                    throw new GoogLeNetException("--epoch times a real epoch, which trains channels-last as train does; leave out --layout nchw");
                 Models.ModelRegistry.Get(result.GetValue(model)!); // an unknown model before any data is looked for
             }
             // The data is read before anything is timed, so a missing or damaged file is reported at once.

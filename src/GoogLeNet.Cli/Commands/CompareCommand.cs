@@ -30,19 +30,19 @@ public static class CompareCommand
             if (resumeDir is not null)
             {
                 if (result.Given(output))
-                    throw new UserInputException("--out and --resume cannot be combined: a resumed comparison stays in its folder");
+                    throw new GoogLeNetException("--out and --resume cannot be combined: a resumed comparison stays in its folder");
                 var plan = Comparison.ReadPlan(Path.GetFullPath(resumeDir), resumeDir);
                 string planPath = Comparison.PlanPath(Path.GetFullPath(resumeDir));
                 entries = ParseEntries(string.Join(',', plan.Models));
                 if (result.GetValue(models) is { } typed && !ParseEntries(typed).Select(e => e.Label).SequenceEqual(plan.Models))
-                    throw new UserInputException($"--models cannot be changed when resuming (the comparison was started with {string.Join(',', plan.Models)}; see {planPath})");
+                    throw new GoogLeNetException($"--models cannot be changed when resuming (the comparison was started with {string.Join(',', plan.Models)}; see {planPath})");
                 options = training.Resumed(result, training.Read(result), plan.Options, ("comparison", planPath), epochsMayGrow: false);
                 recordedData = RunFolder.StillThere(plan.Data, planPath);
             }
             else
             {
                 entries = ParseEntries(result.GetValue(models)
-                    ?? throw new UserInputException("Option '--models' is required (or --resume DIR to finish an interrupted comparison)"));
+                    ?? throw new GoogLeNetException("Option '--models' is required (or --resume DIR to finish an interrupted comparison)"));
                 options = training.Read(result).Validate();
             }
             // --label-smoothing applies to every entry without its own NAME:ls=EPS. Every entry is checked before
@@ -84,7 +84,7 @@ public static class CompareCommand
             catch (OperationCanceledException e)
             {
                 if (e is StopNotSavedException)
-                    Console.Error.WriteLine($"googlenet: warning: {e.Message}");
+                    Console.Error.WriteLine($"googlenet: warning: {ErrorReport.Line(e)}");
                 string kept = e is StopNotSavedException ? "its last checkpoint" : "its last step";
                 Console.Error.WriteLine($"googlenet: interrupted; finished models and the one in training up to {kept} are kept. Resume with: googlenet compare --resume {directory}");
                 return stop.ExitCode;
@@ -97,9 +97,9 @@ public static class CompareCommand
     {
         var entries = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ComparisonEntry.Parse).ToList();
         if (entries.Count == 0)
-            throw new UserInputException("--models names no model");
+            throw new GoogLeNetException("--models names no model");
         if (entries.Select(e => e.Label).Distinct().Count() != entries.Count)
-            throw new UserInputException("--models names the same entry twice");
+            throw new GoogLeNetException("--models names the same entry twice");
         return entries;
     }
 
@@ -111,14 +111,14 @@ public static class CompareCommand
     {
         string directory = Path.GetFullPath(shown);
         if (File.Exists(directory))
-            throw new UserInputException($"{shown}: names a file, not a folder");
+            throw new GoogLeNetException($"{shown}: names a file, not a folder");
         RunFolder.PrepareOutput(directory, shown);
         var folderLock = RunFolder.LockFolder(directory, LockName, "comparing");
         bool hasPlan = File.Exists(Comparison.PlanPath(directory));
         if (isNew && (hasPlan || File.Exists(Path.Combine(directory, "compare.md"))))
         {
             folderLock.Dispose();
-            throw new UserInputException(hasPlan
+            throw new GoogLeNetException(hasPlan
                 ? $"{shown}: already holds a comparison; continue it with compare --resume {shown} or choose another --out"
                 : $"{shown}: already holds a comparison; choose another --out");
         }

@@ -27,9 +27,9 @@ public static class EvaluateCommand
         command.SetAction(result =>
         {
             int? limit = OptionLimits.Limit(result.GetValue(testLimit), "--test-limit");
-            int threadCount = OptionLimits.Threads(result.GetValue(threads));
+            int threadCount = OptionLimits.Threads(result.GetValue(threads), "--threads");
             var checkpoint = ReadCheckpoint(result.GetValue(checkpointPath)!).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
-            int batch = OptionLimits.Batch(result.GetValue(batchSize), checkpoint.Metadata.ImageSize, training: false);
+            int batch = OptionLimits.Batch(result.GetValue(batchSize), checkpoint.Metadata.ImageSize, training: false, "--batch-size");
             set_num_threads(threadCount);
             using var model = checkpoint.CreateModel();
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));

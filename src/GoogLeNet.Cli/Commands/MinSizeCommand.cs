@@ -26,7 +26,7 @@ public static class MinSizeCommand
                 {
                     return ModelSummary.Of(info.Name, network, size, channels);
                 }
-                catch (UserInputException)
+                catch (GoogLeNetException)
                 {
                     return null;
                 }

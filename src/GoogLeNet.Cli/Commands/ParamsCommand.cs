@@ -23,7 +23,7 @@ public static class ParamsCommand
                 ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ModelRegistry.Get).ToList()
                 : ModelRegistry.All.ToList();
             if (infos.GroupBy(i => i.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
-                throw new UserInputException($"--models names {twice.Key} twice");
+                throw new GoogLeNetException($"--models names {twice.Key} twice");
             var rows = infos.Select(i => ParameterReport.Of(i, s)).ToList();
             if (result.GetValue(json))
             {

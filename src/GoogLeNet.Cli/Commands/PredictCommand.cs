@@ -38,7 +38,7 @@ public static class PredictCommand
                 catch (DataFileException e)
                 {
                     // One bad file must not cost the others their answer.
-                    Console.Error.WriteLine($"googlenet: error: {e.Message}");
+                    Console.Error.WriteLine($"googlenet: error: {ErrorReport.Line(e)}");
                     failed++;
                 }
             }

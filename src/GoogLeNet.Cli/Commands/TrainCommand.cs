@@ -37,19 +37,19 @@ public static class TrainCommand
                 if (result.GetValue(resume) is { } resumeDir)
                 {
                     if (result.Given(output))
-                        throw new UserInputException("--out and --resume cannot be combined: a resumed run stays in its folder");
+                        throw new GoogLeNetException("--out and --resume cannot be combined: a resumed run stays in its folder");
                     run = RunFolder.Open(resumeDir);
                     checkpoint = Checkpoint.Read(run.CheckpointPath).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
                     options = checkpoint.Metadata.Options;
                     if (result.Given(model) && !string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
-                        throw new UserInputException($"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}");
+                        throw new GoogLeNetException($"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}");
                     options = training.Resumed(result, fromCommandLine, options, ("run", run.ConfigPath), epochsMayGrow: true, (device, o => o.Device));
                     LearningRate.CheckResume(checkpoint.Metadata.Options, options);
                     checkpoint.RequireEpochsBeyond(options.Epochs); // before the data is read, and before "all epochs are done"
                     // All epochs done and summary.json written: finished. Without it the process was killed just
                     // after the last checkpoint, and the trainer writes what is missing.
                     if (checkpoint.Metadata.Epoch >= options.Epochs && File.Exists(run.SummaryPath))
-                        throw new UserInputException(options.LrSchedule == LearningRate.Constant
+                        throw new GoogLeNetException(options.LrSchedule == LearningRate.Constant
                             ? $"{resumeDir}: all {options.Epochs} epochs are done; pass --epochs N (more than {checkpoint.Metadata.Epoch}) to train further"
                             : $"{resumeDir}: all {options.Epochs} epochs are done, and a run with --lr-schedule {options.LrSchedule} ends with them; start a new run to train longer");
                 }
@@ -59,7 +59,7 @@ public static class TrainCommand
                 }
                 Trainer.Check(options);
                 if (options.Device == "cuda" && !cuda.is_available())
-                    throw new UserInputException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
+                    throw new GoogLeNetException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
 
                 // The data is checked before the run folder is made: a bad data file leaves nothing behind.
                 // A resumed run reads the data it was started with unless told otherwise.
@@ -99,7 +99,7 @@ public static class TrainCommand
                 catch (OperationCanceledException e)
                 {
                     if (e is StopNotSavedException)
-                        Console.Error.WriteLine($"googlenet: warning: {e.Message}");
+                        Console.Error.WriteLine($"googlenet: warning: {ErrorReport.Line(e)}");
                     Console.Error.WriteLine(!File.Exists(run.CheckpointPath)
                         ? "googlenet: interrupted before the first checkpoint; nothing to resume: run the same command again to start over"
                         : e is StopNotSavedException

@@ -60,7 +60,7 @@ public sealed class TrainingOptionSet
     /// <param name="typed">The options as typed (<see cref="Read"/>, with the command's own ones).</param>
     /// <param name="recordedIn">What was started and the file that records it, for the message: "run", ".../config.json".</param>
     /// <param name="alsoFixed">The command's own options the result depends on, with how to read them from the options.</param>
-    /// <exception cref="UserInputException">An option the result depends on was given another value.</exception>
+    /// <exception cref="GoogLeNetException">An option the result depends on was given another value.</exception>
     public TrainOptions Resumed(ParseResult result, TrainOptions typed, TrainOptions recorded, (string What, string File) recordedIn, bool epochsMayGrow,
         params (Option Option, Func<TrainOptions, object?> Value)[] alsoFixed)
     {
@@ -73,7 +73,7 @@ public sealed class TrainingOptionSet
         foreach (var (option, value) in fixedOptions)
         {
             if (result.Given(option) && !Equals(value(typed), value(recorded)))
-                throw new UserInputException(
+                throw new GoogLeNetException(
                     $"{option.Name} cannot be changed when resuming (the {recordedIn.What} was started with {value(recorded) ?? "none"}; see {recordedIn.File})");
         }
         return (recorded with

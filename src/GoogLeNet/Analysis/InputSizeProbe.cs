@@ -28,7 +28,7 @@ public static class InputSizeProbe
                 ModelSummary.Of(info.Name, model, size, channels);
                 return null;
             }
-            catch (UserInputException e)
+            catch (GoogLeNetException e)
             {
                 return e.Message;
             }
@@ -45,7 +45,7 @@ public static class InputSizeProbe
             belowMin = refusal;
         }
         if (min > Limit)
-            throw new UserInputException($"{info.Name} accepts no square input from 1 to {Limit} pixels");
+            throw new GoogLeNetException($"{info.Name} accepts no square input from 1 to {Limit} pixels");
 
         // Largest: double until refused (or past the limit), then bisect between the last accepted size and
         // the first refused one. A model whose fully connected layer fixes the last map accepts one

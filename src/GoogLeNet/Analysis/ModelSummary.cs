@@ -27,13 +27,13 @@ public sealed record ModelSummary(string Model, long[] Input, IReadOnlyList<Summ
     /// linear layers as they ran (output elements x multiplications per element), so they follow any change
     /// to the network or the input size.
     /// </summary>
-    /// <exception cref="UserInputException">The input is too small (or too large) for the network.</exception>
+    /// <exception cref="GoogLeNetException">The input is too small (or too large) for the network.</exception>
     public static ModelSummary Of(string modelName, Classifier model, int size, int channels)
     {
         if (size < 1)
-            throw new UserInputException($"--size must be a positive number of pixels, got {size}");
+            throw new GoogLeNetException($"ModelSummary.Of(size) must be a positive number of pixels, got {size}");
         if (channels < 1)
-            throw new UserInputException($"--channels must be at least 1, got {channels}");
+            throw new GoogLeNetException($"ModelSummary.Of(channels) must be at least 1, got {channels}");
 
         var outputs = new Dictionary<string, long[]>();
         var leafMacs = new Dictionary<string, long>();
@@ -68,8 +68,8 @@ public sealed record ModelSummary(string Model, long[] Input, IReadOnlyList<Summ
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
-            throw new UserInputException(
-                $"a {size}x{size} input does not fit {modelName} ({FirstLine(e.Message)}); 'googlenet min-size --model {modelName}' finds the sizes it accepts");
+            throw new GoogLeNetException(
+                $"a {size}x{size} input does not fit {modelName} ({FirstLine(e.Message)}); InputSizeProbe.Find(\"{modelName}\") finds the sizes it accepts");
         }
         finally
         {

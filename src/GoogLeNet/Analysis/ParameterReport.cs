@@ -39,7 +39,7 @@ public static class ParameterReport
             macs = summary.Macs;
             trainingOnly = summary.ParamsNotRun;
         }
-        catch (UserInputException)
+        catch (GoogLeNetException)
         {
             trainingOnly = model is OriginalGoogLeNet original ? original.AuxiliaryParameters : 0;
         }

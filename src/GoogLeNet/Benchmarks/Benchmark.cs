@@ -23,7 +23,7 @@ public static class Benchmark
     public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int microBatch = 0, int warmup = 3,
         IProgress<string>? progress = null, bool channelsLast = true)
     {
-        OptionLimits.InRange(steps, "--steps", 1, 100_000);
+        OptionLimits.InRange(steps, "Benchmark.Run(steps)", 1, 100_000);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
         using var run = SyntheticRun.Create(modelName, batchSize, size, threads, channelsLast, microBatch);
         var (info, model, x, y, macs) = (run.Info, run.Model, run.X, run.Y, run.Macs);

@@ -23,11 +23,11 @@ public static class EpochCheck
     public const double Allowance = 1.1;
 
     /// <summary>A real epoch trains channels-last (as <c>train</c> does), so only rates in that order can set its budget.</summary>
-    /// <exception cref="UserInputException">The rates were, or would be, measured in NCHW order.</exception>
+    /// <exception cref="GoogLeNetException">The rates were, or would be, measured in NCHW order.</exception>
     public static void CheckLayout(bool channelsLast)
     {
         if (!channelsLast)
-            throw new UserInputException("--epoch times a real epoch, which trains channels-last as train does; leave out --layout nchw");
+            throw new InvalidSettingException("EpochCheck.Run times a real epoch, which trains channels-last: its rates must be measured channels-last too");
     }
 
     /// <param name="rates">Measured just before, with the same model, batch, size, threads and memory order.</param>

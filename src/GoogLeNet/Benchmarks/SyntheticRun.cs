@@ -29,10 +29,10 @@ internal sealed class SyntheticRun : IDisposable
     /// <param name="slice">The --micro-batch the memory check counts (0: the whole batch).</param>
     public static SyntheticRun Create(string modelName, int batchSize, int size, int threads, bool channelsLast, int slice = 0)
     {
-        OptionLimits.Side(size, "--size");
-        OptionLimits.InRange(slice, "--micro-batch", 0, OptionLimits.MaxBatch);
-        OptionLimits.Batch(batchSize, size, training: true, slice: slice);
-        OptionLimits.Threads(threads);
+        OptionLimits.Side(size, "Benchmark.Run(size)");
+        OptionLimits.InRange(slice, "Benchmark.Run(microBatch)", 0, OptionLimits.MaxBatch);
+        OptionLimits.Batch(batchSize, size, training: true, "Benchmark.Run(batchSize)", slice, "Benchmark.Run(microBatch)");
+        OptionLimits.Threads(threads, "Benchmark.Run(threads)");
         set_num_threads(threads);
         var info = ModelRegistry.Get(modelName);
         manual_seed(0);

@@ -2,7 +2,7 @@ namespace GoogLeNet.Data;
 
 /// <summary>A data file that is missing, unreadable, corrupt or inconsistent with its partner.</summary>
 public sealed class DataFileException(string path, string problem, Exception? inner = null)
-    : UserInputException($"{path}: {problem}", 2, inner)
+    : GoogLeNetException($"{path}: {problem}", inner)
 {
     public string FilePath { get; } = path;
 }

@@ -49,7 +49,7 @@ public static class FashionMnist
     public static DataLocation? Locate(string? explicitDirectory, string? environmentDirectory = null, IReadOnlyList<string>? fallbacks = null)
     {
         if (explicitDirectory is not null)
-            return new DataLocation(RequireComplete(explicitDirectory, "--data"), "--data");
+            return new DataLocation(RequireComplete(explicitDirectory, "FashionMnist.Locate(explicitDirectory)"), "FashionMnist.Locate(explicitDirectory)");
         environmentDirectory ??= Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(environmentDirectory))
             return new DataLocation(RequireComplete(environmentDirectory, EnvironmentVariable), EnvironmentVariable);
@@ -124,13 +124,13 @@ public static class FashionMnist
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                throw new UserInputException(
+                throw new GoogLeNetException(
                     $"Fashion-MNIST was not found ({SearchedDescription()}) and downloading {url} failed ({e.Message.Split('\n')[0]}); " +
-                    "install it with 'sudo apt-get install dataset-fashion-mnist' or pass --data DIR", 2, e);
+                    "install it with 'sudo apt-get install dataset-fashion-mnist' or pass the folder that holds it (FashionMnist.Locate(explicitDirectory))", e);
             }
             string actual = Md5Of(body);
             if (actual != md5)
-                throw new UserInputException($"{url}: downloaded file has MD5 {actual}, expected {md5}; nothing was saved", 2);
+                throw new GoogLeNetException($"{url}: downloaded file has MD5 {actual}, expected {md5}; nothing was saved");
             string temp = $"{target}.{Environment.ProcessId}.part";
             await File.WriteAllBytesAsync(temp, body, cancellationToken);
             File.Move(temp, target, overwrite: true);
@@ -139,7 +139,7 @@ public static class FashionMnist
 
     /// <summary>Where <see cref="Locate"/> looks, in words, for messages.</summary>
     public static string SearchedDescription() =>
-        $"looked in --data, ${EnvironmentVariable}, {SystemDirectory} and {CacheDirectory}";
+        $"looked in FashionMnist.Locate(explicitDirectory), ${EnvironmentVariable}, {SystemDirectory} and {CacheDirectory}";
 
     public static string Md5Of(byte[] data) => Convert.ToHexStringLower(MD5.HashData(data));
 

@@ -40,8 +40,8 @@ public static class ModelRegistry
         All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Finds a model by name (case-insensitive).</summary>
-    /// <exception cref="UserInputException">No model has that name.</exception>
+    /// <exception cref="GoogLeNetException">No model has that name.</exception>
     public static ModelInfo Get(string name) =>
         Find(name)
-        ?? throw new UserInputException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
+        ?? throw new GoogLeNetException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
 }

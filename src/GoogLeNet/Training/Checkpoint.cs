@@ -97,7 +97,7 @@ public sealed class Checkpoint
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             string kept = File.Exists(path) ? "the previous checkpoint is intact" : "no earlier checkpoint exists";
-            throw new UserInputException($"{path}: the checkpoint of {metadata.Position} could not be written ({e.Message}); {kept}", 1, e);
+            throw new FileWriteException($"{path}: the checkpoint of {metadata.Position} could not be written ({e.Message}); {kept}", e);
         }
     }
 
@@ -230,12 +230,12 @@ public sealed class Checkpoint
     /// Refuses to resume a checkpoint written part-way through epoch N+1 for a run of N epochs or fewer: the epoch would be
     /// left half-trained, its points already in the history.
     /// </summary>
-    /// <exception cref="UserInputException">The run would end before the epoch the checkpoint is in.</exception>
+    /// <exception cref="GoogLeNetException">The run would end before the epoch the checkpoint is in.</exception>
     public void RequireEpochsBeyond(int epochs)
     {
         if (Metadata.InEpoch is not null && epochs <= Metadata.Epoch)
-            throw new UserInputException(
-                $"--epochs {epochs}: the run has trained part of epoch {Metadata.Epoch + 1} already ({Path} is at {Metadata.Position}); pass --epochs {Metadata.Epoch + 1} or more");
+            throw new GoogLeNetException(
+                $"TrainOptions.Epochs {epochs}: the run has trained part of epoch {Metadata.Epoch + 1} already ({Path} is at {Metadata.Position}); pass TrainOptions.Epochs = {Metadata.Epoch + 1} or more");
     }
 
     /// <summary>Loads the weights into an existing model, which must have the same architecture.</summary>
@@ -286,4 +286,4 @@ public sealed class Checkpoint
 
 /// <summary>A checkpoint that can't be used: missing, not a checkpoint, damaged, or of another model.</summary>
 public sealed class CheckpointException(string path, string problem, Exception? inner = null)
-    : UserInputException($"{path}: {problem}", 2, inner);
+    : GoogLeNetException($"{path}: {problem}", inner);

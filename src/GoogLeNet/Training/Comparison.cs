@@ -23,7 +23,7 @@ public sealed record ComparisonEntry(string Label, string Model, double? LabelSm
             return new ComparisonEntry(text, info.Name, null);
         if (!parts[1].StartsWith("ls=", StringComparison.Ordinal)
             || !double.TryParse(parts[1][3..], NumberStyles.Float, CultureInfo.InvariantCulture, out double eps))
-            throw new UserInputException($"--models: '{text}' is not NAME or NAME:ls=EPS (label smoothing)");
+            throw new GoogLeNetException($"--models: '{text}' is not NAME or NAME:ls=EPS (label smoothing)");
         return new ComparisonEntry(text, info.Name, eps);
     }
 }
@@ -53,14 +53,14 @@ public static class Comparison
     public static void WritePlan(string directory, ComparisonPlan plan) =>
         AtomicFile.WriteAllText(PlanPath(directory), JsonSerializer.Serialize(plan, RunFolder.Json));
 
-    /// <exception cref="UserInputException">The folder is not a comparison, or its plan cannot be read.</exception>
+    /// <exception cref="GoogLeNetException">The folder is not a comparison, or its plan cannot be read.</exception>
     public static ComparisonPlan ReadPlan(string directory, string shown)
     {
         string path = PlanPath(directory);
         if (!Directory.Exists(directory))
-            throw new UserInputException($"{shown}: comparison folder not found");
+            throw new GoogLeNetException($"{shown}: comparison folder not found");
         if (!File.Exists(path))
-            throw new UserInputException($"{shown}: no {PlanFile} in this folder, so not a comparison compare --resume can finish (versions before --resume wrote none; their models' run folders continue with train --resume)");
+            throw new GoogLeNetException($"{shown}: no {PlanFile} in this folder, so not a comparison compare --resume can finish (versions before --resume wrote none; their models' run folders continue with train --resume)");
         try
         {
             var plan = JsonSerializer.Deserialize<ComparisonPlan>(File.ReadAllText(path), RunFolder.Json);
@@ -70,11 +70,11 @@ public static class Comparison
         }
         catch (JsonException e)
         {
-            throw new UserInputException($"{path}: not a comparison's configuration ({e.Message})", 2, e);
+            throw new GoogLeNetException($"{path}: not a comparison's configuration ({e.Message})", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserInputException($"{path}: cannot be read ({e.Message})", 2, e);
+            throw new GoogLeNetException($"{path}: cannot be read ({e.Message})", e);
         }
     }
 

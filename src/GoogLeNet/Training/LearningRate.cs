@@ -35,11 +35,11 @@ public static class LearningRate
     /// Refuses to resume a decaying run with another number of epochs: its rate was falling towards zero at the
     /// end of the epochs it was started with, and a longer or shorter run would have had other rates all along.
     /// </summary>
-    /// <exception cref="UserInputException">The schedule decays and the epochs differ.</exception>
+    /// <exception cref="GoogLeNetException">The schedule decays and the epochs differ.</exception>
     public static void CheckResume(TrainOptions started, TrainOptions resumed)
     {
         if (started.LrSchedule != Constant && resumed.Epochs != started.Epochs)
-            throw new UserInputException(
-                $"--epochs cannot be changed when resuming a run with --lr-schedule {started.LrSchedule}: its rate falls to 0 over the {started.Epochs} epochs it was started with");
+            throw new GoogLeNetException(
+                $"TrainOptions.Epochs cannot be changed when resuming a run with TrainOptions.LrSchedule = {started.LrSchedule}: its rate falls to 0 over the {started.Epochs} epochs it was started with");
     }
 }

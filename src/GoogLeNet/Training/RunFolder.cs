@@ -43,7 +43,7 @@ public sealed class RunFolder : IDisposable
     {
         var run = new RunFolder(Path.GetFullPath(directory));
         if (File.Exists(run.Directory))
-            throw new UserInputException($"{directory}: --out names a file, not a folder");
+            throw new GoogLeNetException($"{directory}: --out names a file, not a folder");
         run.RefuseIfTaken(directory); // before anything is written there
         PrepareOutput(run.Directory, directory);
         run.heldLock = run.Lock(); // a run still in its first epoch there has not written a checkpoint yet
@@ -101,11 +101,11 @@ public sealed class RunFolder : IDisposable
     private void RefuseIfTaken(string shown)
     {
         if (File.Exists(CheckpointPath))
-            throw new UserInputException($"{shown}: already holds a training run; continue it with train --resume {shown} or choose another --out");
+            throw new GoogLeNetException($"{shown}: already holds a training run; continue it with train --resume {shown} or choose another --out");
         if (System.IO.Directory.Exists(Directory)
             && System.IO.Directory.EnumerateFileSystemEntries(Directory).Select(Path.GetFileName)
                 .FirstOrDefault(name => !OwnFiles.Contains(name!) && !AtomicFile.IsLeftover(name!) && !name!.StartsWith(WriteProbe, StringComparison.Ordinal)) is { } foreign)
-            throw new UserInputException($"{shown}: --out names a folder that holds other files ({foreign}); choose a new or empty folder");
+            throw new GoogLeNetException($"{shown}: --out names a folder that holds other files ({foreign}); choose a new or empty folder");
     }
 
     /// <summary>The file <see cref="PrepareOutput"/> writes and deletes (another process starting beside this one may see it).</summary>
@@ -127,7 +127,7 @@ public sealed class RunFolder : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserInputException($"{shown}: output folder is not writable ({e.Message})", 2, e);
+            throw new GoogLeNetException($"{shown}: output folder is not writable ({e.Message})", e);
         }
     }
 
@@ -160,7 +160,7 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     /// <param name="activity">What the holder does there, for the message: "training".</param>
     /// <exception cref="RunFolderInUseException">Another process holds it.</exception>
-    /// <exception cref="UserInputException">The lock file cannot be opened for writing (a read-only mount).</exception>
+    /// <exception cref="GoogLeNetException">The lock file cannot be opened for writing (a read-only mount).</exception>
     public static FileStream LockFolder(string directory, string lockName, string activity)
     {
         string lockPath = Path.Combine(directory, lockName);
@@ -177,7 +177,7 @@ public sealed class RunFolder : IDisposable
                 // Not held: released between the two opens, or held shared for a moment by another process probing it
                 // (IsTraining, for googlenet runs), and a later attempt takes it; or not writable.
                 if (e is UnauthorizedAccessException || attempt == 5)
-                    throw new UserInputException($"{directory}: folder is not writable ({e.Message})", 2, e);
+                    throw new GoogLeNetException($"{directory}: folder is not writable ({e.Message})", e);
                 Thread.Sleep(20 * attempt);
             }
         }
@@ -222,9 +222,9 @@ public sealed class RunFolder : IDisposable
     {
         var run = new RunFolder(Path.GetFullPath(directory));
         if (!System.IO.Directory.Exists(run.Directory))
-            throw new UserInputException($"{directory}: run folder not found");
+            throw new GoogLeNetException($"{directory}: run folder not found");
         if (!File.Exists(run.CheckpointPath))
-            throw new UserInputException($"{directory}: no checkpoint.bin in this folder, nothing to resume (a run writes its first checkpoint after its first epoch, after --checkpoint-every minutes of training or at a Ctrl-C, whichever comes first)");
+            throw new GoogLeNetException($"{directory}: no checkpoint.bin in this folder, nothing to resume (a run writes its first checkpoint after its first epoch, after --checkpoint-every minutes of training or at a Ctrl-C, whichever comes first)");
         run.heldLock = run.Lock();
         return run;
     }
@@ -240,7 +240,7 @@ public sealed class RunFolder : IDisposable
     /// The data folder <c>config.json</c> records; null when it records none, cannot be read, or the folder is
     /// gone and may be looked for again (a relative path, the download cache).
     /// </summary>
-    /// <exception cref="UserInputException">The recorded folder is gone: resuming on whatever copy is found next
+    /// <exception cref="GoogLeNetException">The recorded folder is gone: resuming on whatever copy is found next
     /// could continue the run on other data.</exception>
     public string? RecordedDataDirectory() => StillThere(ReadConfig(ConfigPath)?.Data, ConfigPath);
 
@@ -262,7 +262,7 @@ public sealed class RunFolder : IDisposable
     /// it records none or is gone and may be looked for again (a relative path, the download cache).
     /// </summary>
     /// <param name="recordedIn">The file that records it, for the message.</param>
-    /// <exception cref="UserInputException">The recorded folder is gone.</exception>
+    /// <exception cref="GoogLeNetException">The recorded folder is gone.</exception>
     public static string? StillThere(string? recorded, string recordedIn)
     {
         if (recorded is null || System.IO.Directory.Exists(recorded))
@@ -271,7 +271,7 @@ public sealed class RunFolder : IDisposable
         // means nothing from another folder, and the download cache is filled again with the same checked files.
         if (!Path.IsPathRooted(recorded) || Path.GetFullPath(recorded) == Path.GetFullPath(Data.FashionMnist.CacheDirectory))
             return null;
-        throw new UserInputException($"{recorded}: the data folder this run was trained on is gone (see {recordedIn}); pass --data DIR to continue on another copy");
+        throw new GoogLeNetException($"{recorded}: the data folder this run was trained on is gone (see {recordedIn}); pass --data DIR to continue on another copy");
     }
 
     public void WriteMetrics(IEnumerable<MetricPoint> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv.Format(history));
@@ -283,4 +283,4 @@ public sealed class RunFolder : IDisposable
 /// <summary>A run's <c>config.json</c>: the resolved options and the data folder it was started on (either may be missing in a damaged file).</summary>
 public sealed record RunConfig(TrainOptions? Options, string? Data);
 
-public sealed class RunFolderInUseException(string message, Exception inner) : UserInputException(message, 2, inner);
+public sealed class RunFolderInUseException(string message, Exception inner) : GoogLeNetException(message, inner);

@@ -22,11 +22,11 @@ public sealed record RunStatus(string Folder, string? Model, string State, int E
     /// The run folders in <paramref name="directory"/>: itself if it is one, else its subfolders that are and those one level
     /// further down (the entries of a comparison), in name order.
     /// </summary>
-    /// <exception cref="UserInputException">The folder does not exist.</exception>
+    /// <exception cref="GoogLeNetException">The folder does not exist.</exception>
     public static IReadOnlyList<RunStatus> Find(string directory)
     {
         if (!Directory.Exists(directory))
-            throw new UserInputException(File.Exists(directory) ? $"{directory}: is a file, not a folder of runs" : $"{directory}: folder not found");
+            throw new GoogLeNetException(File.Exists(directory) ? $"{directory}: is a file, not a folder of runs" : $"{directory}: folder not found");
         if (IsRun(directory))
             return [Of(directory)];
         var found = new List<RunStatus>();
@@ -81,7 +81,7 @@ public sealed record RunStatus(string Folder, string? Model, string State, int E
             return new RunStatus(folder, saved.Model, state, saved.Epoch, saved.Options.Epochs, progress,
                 saved.Epochs.Count > 0 ? saved.Epochs[^1].TestAcc : null, saved.Options.DescribeLr(), saved.SavedUtc);
         }
-        catch (UserInputException e)
+        catch (GoogLeNetException e)
         {
             return new RunStatus(folder, null, training ? "training" : "unreadable", 0, null, null, null, null, null, e.Message);
         }

@@ -23,14 +23,14 @@ public static class SgdStep
         !model.modules().Any(m => m is BatchNorm1d or BatchNorm2d or BatchNorm3d);
 
     /// <summary>The slice size to use: <paramref name="requested"/> (0: the whole batch), never more than the batch.</summary>
-    /// <exception cref="UserInputException">Slices were asked of a network with batch normalisation.</exception>
+    /// <exception cref="GoogLeNetException">Slices were asked of a network with batch normalisation.</exception>
     public static int Resolve(int requested, int batchSize, Classifier model, string modelName)
     {
         if (requested == 0 || requested >= batchSize)
             return batchSize;
         if (!IsBatchIndependent(model))
-            throw new UserInputException(
-                $"--micro-batch {requested}: {modelName} uses batch normalisation, whose statistics would change with the slice size; leave --micro-batch out");
+            throw new GoogLeNetException(
+                $"TrainOptions.MicroBatch {requested}: {modelName} uses batch normalisation, whose statistics would change with the slice size; leave TrainOptions.MicroBatch at 0");
         return requested;
     }
 

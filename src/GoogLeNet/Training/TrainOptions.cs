@@ -41,30 +41,30 @@ public sealed record TrainOptions
         : string.Create(CultureInfo.InvariantCulture, $"lr {Lr} with {LrSchedule} decay");
 
     /// <summary>Checks every value; the message names the option as the command line spells it.</summary>
-    /// <exception cref="UserInputException">A value is out of range.</exception>
+    /// <exception cref="GoogLeNetException">A value is out of range.</exception>
     public TrainOptions Validate()
     {
         ModelRegistry.Get(Model);
-        OptionLimits.InRange(Epochs, "--epochs", 1, 100_000);
-        Require(double.IsFinite(Lr) && Lr > 0, $"--lr must be a positive number, got {Lr}");
-        Require(Lr <= 1000, $"--lr {Lr} is more than 1000");
-        OptionLimits.Side(Resize, "--resize");
-        OptionLimits.Threads(Threads);
-        OptionLimits.Limit(TrainLimit, "--train-limit");
-        OptionLimits.Limit(TestLimit, "--test-limit");
-        Require(LabelSmoothing is >= 0 and < 1, $"--label-smoothing must be at least 0 and below 1, got {LabelSmoothing}");
+        OptionLimits.InRange(Epochs, "TrainOptions.Epochs", 1, 100_000);
+        Require(double.IsFinite(Lr) && Lr > 0, $"TrainOptions.Lr must be a positive number, got {Lr}");
+        Require(Lr <= 1000, $"TrainOptions.Lr {Lr} is more than 1000");
+        OptionLimits.Side(Resize, "TrainOptions.Resize");
+        OptionLimits.Threads(Threads, "TrainOptions.Threads");
+        OptionLimits.Limit(TrainLimit, "TrainOptions.TrainLimit");
+        OptionLimits.Limit(TestLimit, "TrainOptions.TestLimit");
+        Require(LabelSmoothing is >= 0 and < 1, $"TrainOptions.LabelSmoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(LearningRate.Schedules.Contains(LrSchedule),
-            $"--lr-schedule must be {string.Join(" or ", LearningRate.Schedules)}, got '{LrSchedule}'");
-        Require(CheckpointMinutes is >= 0 and <= 100_000, $"--checkpoint-every must be from 0 to 100000 minutes, got {CheckpointMinutes}");
-        Require(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
-        OptionLimits.InRange(MicroBatch, "--micro-batch", 0, OptionLimits.MaxBatch);
-        OptionLimits.Batch(BatchSize, Resize, training: true, slice: MicroBatch);
+            $"TrainOptions.LrSchedule must be {string.Join(" or ", LearningRate.Schedules)}, got '{LrSchedule}'");
+        Require(CheckpointMinutes is >= 0 and <= 100_000, $"TrainOptions.CheckpointMinutes must be from 0 to 100000 minutes, got {CheckpointMinutes}");
+        Require(Device is "cpu" or "cuda", $"TrainOptions.Device must be cpu or cuda, got '{Device}'");
+        OptionLimits.InRange(MicroBatch, "TrainOptions.MicroBatch", 0, OptionLimits.MaxBatch);
+        OptionLimits.Batch(BatchSize, Resize, training: true, "TrainOptions.BatchSize", MicroBatch, "TrainOptions.MicroBatch");
         return this;
     }
 
     private static void Require(bool condition, string message)
     {
         if (!condition)
-            throw new UserInputException(message);
+            throw new GoogLeNetException(message);
     }
 }

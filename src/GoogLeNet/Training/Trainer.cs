@@ -12,7 +12,7 @@ public sealed record TrainingSummary(string Model, int Epochs, double TrainLoss,
     double ExamplesPerSec, double WallSeconds, long Params);
 
 /// <summary>The loss stopped being finite; training was stopped at once.</summary>
-public sealed class TrainingDivergedException(string message) : UserInputException(message, 3);
+public sealed class TrainingDivergedException(string message) : GoogLeNetException(message);
 
 /// <summary>
 /// The run was stopped (Ctrl-C, SIGTERM) and the checkpoint of the steps since its last one could not be written
@@ -36,7 +36,7 @@ public static class Trainer
     /// Refuses, before the data is read or a new run folder made, options their model cannot train with: an input size it
     /// does not take, or slices (--micro-batch) of a network with batch normalisation.
     /// </summary>
-    /// <exception cref="UserInputException">The first such problem, in one line.</exception>
+    /// <exception cref="GoogLeNetException">The first such problem, in one line.</exception>
     public static void Check(TrainOptions options)
     {
         var info = ModelRegistry.Get(options.Model);
@@ -187,7 +187,7 @@ public static class Trainer
                 {
                     SaveProgress(); // stopped between two steps or during the test pass: nothing trained is lost
                 }
-                catch (UserInputException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+                catch (FileWriteException e)
                 {
                     throw new StopNotSavedException(e.Message, e);
                 }
@@ -253,6 +253,6 @@ public static class Trainer
             : "no checkpoint had been written yet";
         return new TrainingDivergedException(
             $"training diverged: {what} at epoch {epoch}, step {step} of {steps}; " +
-            $"try a lower learning rate (e.g. --lr {options.Lr / 2:G3}); {kept}");
+            $"try a lower learning rate (e.g. TrainOptions.Lr = {options.Lr / 2:G3}); {kept}");
     }
 }

@@ -15,7 +15,7 @@ public class InputSizeProbeTests
             ModelSummary.Of(info.Name, model, size, info.DefaultChannels);
             return true;
         }
-        catch (UserInputException)
+        catch (GoogLeNetException)
         {
             return false;
         }

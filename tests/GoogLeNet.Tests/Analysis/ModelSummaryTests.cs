@@ -43,7 +43,7 @@ public class ModelSummaryTests
     public void AnInputTooSmallForTheNetworkIsAUserError()
     {
         using var model = new Unpadded();
-        var e = Assert.Throws<UserInputException>(() => ModelSummary.Of("unpadded", model, 2, 1));
+        var e = Assert.Throws<GoogLeNetException>(() => ModelSummary.Of("unpadded", model, 2, 1));
         Assert.StartsWith("a 2x2 input does not fit unpadded (", e.Message);
         Assert.DoesNotContain("\n", e.Message);
         Assert.Equal(4 * 4 * 9, ModelSummary.Of("unpadded", model, 6, 1).Macs);
@@ -55,7 +55,7 @@ public class ModelSummaryTests
     public void NonPositiveSizesAreRejected(int size, int channels)
     {
         using var model = new ChapterGoogLeNet();
-        Assert.Throws<UserInputException>(() => ModelSummary.Of("googlenet", model, size, channels));
+        Assert.Throws<GoogLeNetException>(() => ModelSummary.Of("googlenet", model, size, channels));
     }
 
     /// <summary>One 3x3 convolution without padding: needs at least a 3x3 input.</summary>

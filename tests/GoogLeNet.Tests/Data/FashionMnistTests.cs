@@ -1,3 +1,4 @@
+using GoogLeNet.Cli;
 using System.Net;
 using GoogLeNet.Data;
 
@@ -57,7 +58,7 @@ public class FashionMnistTests
     {
         using var dir = new TempDirectory();
         Assert.Contains("folder not found (from --data)",
-            Assert.Throws<DataFileException>(() => FashionMnist.Locate(dir["absent"])).Message);
+            ErrorReport.InOptionNames(Assert.Throws<DataFileException>(() => FashionMnist.Locate(dir["absent"])).Message));
         IdxWriter.WriteDataset(dir.Path, 3, 3);
         File.Delete(dir["t10k-labels-idx1-ubyte"]);
         var e = Assert.Throws<DataFileException>(() => FashionMnist.Locate(dir.Path));
@@ -85,10 +86,10 @@ public class FashionMnistTests
     {
         using var dir = new TempDirectory();
         using var client = new HttpClient(new Handler(_ => throw new HttpRequestException("Name or service not known")));
-        var e = await Assert.ThrowsAsync<UserInputException>(() => FashionMnist.DownloadAsync(dir.Path, null, client));
+        var e = await Assert.ThrowsAsync<GoogLeNetException>(() => FashionMnist.DownloadAsync(dir.Path, null, client));
         Assert.DoesNotContain("\n", e.Message);
         Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
-        Assert.Contains("--data", e.Message);
+        Assert.Contains("--data", ErrorReport.InOptionNames(e.Message));
         Assert.Empty(Directory.GetFiles(dir.Path));
     }
 
@@ -97,7 +98,7 @@ public class FashionMnistTests
     {
         using var dir = new TempDirectory();
         using var client = new HttpClient(new Handler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([1, 2, 3]) }));
-        var e = await Assert.ThrowsAsync<UserInputException>(() => FashionMnist.DownloadAsync(dir.Path, null, client, "http://example.invalid/"));
+        var e = await Assert.ThrowsAsync<GoogLeNetException>(() => FashionMnist.DownloadAsync(dir.Path, null, client, "http://example.invalid/"));
         Assert.Contains("train-images-idx3-ubyte.gz: downloaded file has MD5", e.Message);
         Assert.Empty(Directory.GetFiles(dir.Path));
     }

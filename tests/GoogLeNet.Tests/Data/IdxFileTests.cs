@@ -1,3 +1,4 @@
+using GoogLeNet.Cli;
 using GoogLeNet.Data;
 
 namespace GoogLeNet.Tests.Data;
@@ -43,7 +44,7 @@ public class IdxFileTests
         var e = Assert.Throws<DataFileException>(() => IdxFile.Read(dir[name], 3));
         Assert.StartsWith($"{dir[name]}: ", e.Message);
         Assert.Contains(problem, e.Message);
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(2, ErrorReport.ExitCode(e));
     }
 
     [Fact]

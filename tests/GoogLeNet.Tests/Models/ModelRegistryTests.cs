@@ -93,7 +93,7 @@ public class ModelRegistryTests
     [Fact]
     public void UnknownNamesListTheKnownOnes()
     {
-        var e = Assert.Throws<UserInputException>(() => ModelRegistry.Get("inception-v9"));
+        var e = Assert.Throws<GoogLeNetException>(() => ModelRegistry.Get("inception-v9"));
         Assert.Contains("googlenet", e.Message);
         Assert.Same(ModelRegistry.Get("googlenet"), ModelRegistry.Get("GoogLeNet"));
     }

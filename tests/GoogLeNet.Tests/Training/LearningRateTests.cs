@@ -1,3 +1,4 @@
+using GoogLeNet.Cli;
 using GoogLeNet.Training;
 
 namespace GoogLeNet.Tests.Training;
@@ -31,8 +32,8 @@ public class LearningRateTests
     [Fact]
     public void AnUnknownScheduleIsRefusedByTheOptionsCheck()
     {
-        var e = Assert.Throws<UserInputException>(() => new TrainOptions { LrSchedule = "linear" }.Validate());
-        Assert.Equal("--lr-schedule must be constant or cosine, got 'linear'", e.Message);
+        var e = Assert.Throws<GoogLeNetException>(() => new TrainOptions { LrSchedule = "linear" }.Validate());
+        Assert.Equal("--lr-schedule must be constant or cosine, got 'linear'", ErrorReport.InOptionNames(e.Message));
     }
 
     [Fact]
@@ -40,8 +41,9 @@ public class LearningRateTests
     {
         var cosine = new TrainOptions { Epochs = 10, LrSchedule = "cosine" };
         LearningRate.CheckResume(cosine, cosine with { Threads = 1 });
-        var e = Assert.Throws<UserInputException>(() => LearningRate.CheckResume(cosine, cosine with { Epochs = 12 }));
-        Assert.Equal("--epochs cannot be changed when resuming a run with --lr-schedule cosine: its rate falls to 0 over the 10 epochs it was started with", e.Message);
+        var e = Assert.Throws<GoogLeNetException>(() => LearningRate.CheckResume(cosine, cosine with { Epochs = 12 }));
+        Assert.Equal("--epochs cannot be changed when resuming a run with --lr-schedule cosine: its rate falls to 0 over the 10 epochs it was started with", ErrorReport.InOptionNames(e.Message));
+        Assert.StartsWith("TrainOptions.Epochs cannot be changed when resuming a run with TrainOptions.LrSchedule = cosine", e.Message);
 
         var constant = new TrainOptions { Epochs = 10 };
         LearningRate.CheckResume(constant, constant with { Epochs = 12 });

@@ -1,3 +1,4 @@
+using GoogLeNet.Cli;
 using GoogLeNet.Training;
 using static TorchSharp.torch;
 
@@ -36,7 +37,8 @@ public class LossesTests
     [InlineData(double.NaN)]
     public void InvalidEpsilonIsAClearError(double epsilon)
     {
-        var e = Assert.Throws<UserInputException>(() => new TrainOptions { LabelSmoothing = epsilon }.Validate());
-        Assert.StartsWith("--label-smoothing must be at least 0 and below 1", e.Message);
+        var e = Assert.Throws<GoogLeNetException>(() => new TrainOptions { LabelSmoothing = epsilon }.Validate());
+        Assert.StartsWith("--label-smoothing must be at least 0 and below 1", ErrorReport.InOptionNames(e.Message));
+        Assert.StartsWith("TrainOptions.LabelSmoothing must be at least 0 and below 1", e.Message);
     }
 }

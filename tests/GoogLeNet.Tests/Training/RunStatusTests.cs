@@ -59,6 +59,6 @@ public class RunStatusTests
 
         // One run folder given: that run alone.
         Assert.Equal("not started", Assert.Single(RunStatus.Find(Path.Combine(runs, "c-not-started"))).State);
-        Assert.Equal($"{dir["nowhere"]}: folder not found", Assert.Throws<UserInputException>(() => RunStatus.Find(dir["nowhere"])).Message);
+        Assert.Equal($"{dir["nowhere"]}: folder not found", Assert.Throws<GoogLeNetException>(() => RunStatus.Find(dir["nowhere"])).Message);
     }
 }

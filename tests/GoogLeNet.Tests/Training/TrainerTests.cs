@@ -1,3 +1,4 @@
+using GoogLeNet.Cli;
 using GoogLeNet.Data;
 using GoogLeNet.Tests.Data;
 using GoogLeNet.Training;
@@ -208,7 +209,7 @@ public class TrainerTests
         var recorder = new Recorder();
         var e = Assert.Throws<TrainingDivergedException>(() =>
             Trainer.Run(Small, RunFolder.Open(run.Directory), train, test, recorder, Checkpoint.Read(run.CheckpointPath), default, Poisoned));
-        Assert.Equal(3, e.ExitCode);
+        Assert.Equal(3, ErrorReport.ExitCode(e));
         Assert.StartsWith("training diverged: the loss became NaN at epoch 2, step 2 of 3; try a lower learning rate (e.g. --lr 0.05); the last good checkpoint (epoch 1) is kept in ", e.Message);
         Assert.DoesNotContain("\n", e.Message);
         Assert.Single(recorder.Steps);
@@ -228,9 +229,9 @@ public class TrainerTests
         Assert.Equal("epoch 2, step 1 of 3", checkpoint.Metadata.Position);
 
         string metrics = File.ReadAllText(run.MetricsPath);
-        var fewer = Assert.Throws<UserInputException>(() =>
+        var fewer = Assert.Throws<GoogLeNetException>(() =>
             Trainer.Run(Small with { Epochs = 1 }, RunFolder.Open(run.Directory), train, test, new Recorder(), checkpoint));
-        Assert.Equal($"--epochs 1: the run has trained part of epoch 2 already ({run.CheckpointPath} is at epoch 2, step 1 of 3); pass --epochs 2 or more", fewer.Message);
+        Assert.Equal($"--epochs 1: the run has trained part of epoch 2 already ({run.CheckpointPath} is at epoch 2, step 1 of 3); pass --epochs 2 or more", ErrorReport.InOptionNames(fewer.Message));
         Assert.Equal(metrics, File.ReadAllText(run.MetricsPath)); // refused before anything is written
         // 95 images make as many batches of 32 as 96, but shuffle otherwise: the steps left would not be the ones not yet taken.
         var (other, _) = FashionMnist.LoadBoth(IdxWriter.WriteDataset(dir["other"], 95, 40), null, null);
@@ -296,7 +297,7 @@ public class TrainerTests
         var (train, test) = Data(dir);
         var run = RunFolder.Create(dir["run"]);
         Trainer.Run(Small with { Epochs = 1 }, run, train, test, new Recorder());
-        Assert.Contains("--resume", Assert.Throws<UserInputException>(() => RunFolder.Create(dir["run"])).Message);
+        Assert.Contains("--resume", Assert.Throws<GoogLeNetException>(() => RunFolder.Create(dir["run"])).Message);
     }
 
     [Fact]
@@ -305,7 +306,7 @@ public class TrainerTests
         using var dir = new TempDirectory();
         Directory.CreateDirectory(dir["mine"]);
         File.WriteAllText(Path.Combine(dir["mine"], "notes.txt"), "keep me");
-        var foreign = Assert.Throws<UserInputException>(() => RunFolder.Create(dir["mine"]));
+        var foreign = Assert.Throws<GoogLeNetException>(() => RunFolder.Create(dir["mine"]));
         Assert.Contains("holds other files (notes.txt)", foreign.Message);
         Assert.Equal("keep me", File.ReadAllText(Path.Combine(dir["mine"], "notes.txt")));
 
@@ -327,7 +328,7 @@ public class TrainerTests
         using var run = RunFolder.Create(dir["run"]);
         run.WriteConfig(Small, dir["data"]); // never made
         Assert.Contains($"{dir["data"]}: the data folder this run was trained on is gone",
-            Assert.Throws<UserInputException>(() => run.RecordedDataDirectory()).Message);
+            Assert.Throws<GoogLeNetException>(() => run.RecordedDataDirectory()).Message);
         // Runs from before full paths were recorded: a relative path says nothing from another folder.
         File.WriteAllText(run.ConfigPath, """{"data": "data-of-an-older-run"}""");
         Assert.Null(run.RecordedDataDirectory());
