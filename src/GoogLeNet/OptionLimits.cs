@@ -20,9 +20,9 @@ public static class OptionLimits
     public static int InRange(int value, string option, int min, int max)
     {
         if (value < min)
-            throw new GoogLeNetException($"{option} must be at least {min}, got {value}");
+            throw new InvalidSettingException($"{option} must be at least {min}, got {value}");
         if (value > max)
-            throw new GoogLeNetException($"{option} {value} is more than {max:N0}");
+            throw new InvalidSettingException($"{option} {value} is more than {max:N0}");
         return value;
     }
 
@@ -30,9 +30,9 @@ public static class OptionLimits
     public static int Side(int value, string option)
     {
         if (value < 1)
-            throw new GoogLeNetException($"{option} must be a positive number of pixels, got {value}");
+            throw new InvalidSettingException($"{option} must be a positive number of pixels, got {value}");
         if (value > MaxSide)
-            throw new GoogLeNetException($"{option} {value} is more than {MaxSide} pixels");
+            throw new InvalidSettingException($"{option} {value} is more than {MaxSide} pixels");
         return value;
     }
 
@@ -53,7 +53,7 @@ public static class OptionLimits
         double gib = held * (training ? TrainBytesPerImage : InferBytesPerImage) * Math.Pow(side / 96.0, 2) / (1 << 30);
         double machineGib = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1 << 30);
         if (gib >= 0.8 * machineGib)
-            throw new GoogLeNetException(
+            throw new InvalidSettingException(
                 $"{option} {value} at {side}x{side} needs about {gib:N1} GiB of memory and this machine has {machineGib:N1} GiB; use a smaller batch{(sliceOption is null ? "" : $" or {sliceOption}")}");
         return value;
     }

@@ -10,7 +10,7 @@ namespace GoogLeNet.Cli.Rendering;
 /// line says how long the rest of the run will take at that epoch's pace. Redraws curves.png after every epoch.
 /// </summary>
 /// <param name="plain">Where the plain lines go (standard output unless told otherwise).</param>
-public sealed class TrainingConsole(RunFolder run, string model, ProgressContext? live, TextWriter? plain = null) : ITrainingObserver
+public sealed class TrainingConsole(RunFolder run, string model, ProgressContext? live, TextWriter? plain = null) : ITrainingCallback
 {
     private readonly TextWriter _plain = plain ?? Console.Out;
     private ProgressTask? _task;
@@ -19,6 +19,15 @@ public sealed class TrainingConsole(RunFolder run, string model, ProgressContext
     private int _done; // batches of the epoch trained before a resume, which the clock did not see
     private readonly Stopwatch _epochClock = new();
 
+    public void OnEpochStart(TrainingContext context) => EpochStarted(context.Epoch, context.Options.Epochs, context.StepsPerEpoch, context.Step);
+
+    public void OnStepEnd(TrainingContext context, StepProgress step) => StepCompleted(step);
+
+    public void OnEvaluationStart(TrainingContext context) => Evaluating(context.Epoch);
+
+    public void OnEpochEnd(TrainingContext context, EpochResult result) => EpochCompleted(result, context.State.History);
+
+    /// <param name="done">Batches already trained on before a resumed run continued the epoch (0 for a fresh one).</param>
     public void EpochStarted(int epoch, int epochs, int batches, int done)
     {
         _epochClock.Restart();

@@ -33,7 +33,7 @@ public static class EpochCheck
     /// <param name="rates">Measured just before, with the same model, batch, size, threads and memory order.</param>
     /// <param name="observer">What <c>train</c> would show and draw, given the run folder.</param>
     public static EpochCheckResult Run(BenchmarkResult rates, ImageDataset train, ImageDataset test,
-        Func<RunFolder, ITrainingObserver> observer, CancellationToken cancellationToken = default)
+        Func<RunFolder, ITrainingCallback> observer, CancellationToken cancellationToken = default)
     {
         CheckLayout(rates.Layout == "nhwc");
         var options = new TrainOptions

@@ -74,7 +74,7 @@ public static class FashionMnist
         int bad = Array.FindIndex(labels.Data, l => l >= ClassNames.Count);
         if (bad >= 0)
             throw new DataFileException(labelsPath, $"label {labels.Data[bad]} at index {bad} is outside 0..{ClassNames.Count - 1}");
-        return new ImageDataset(images.Data, labels.Data, images.Dims[1], images.Dims[2], ClassNames.Count).Take(limit);
+        return new ImageDataset(images.Data, labels.Data, images.Dims[1], images.Dims[2], ClassNames.Count, ClassNames).Take(limit);
     }
 
     /// <summary>Loads both splits and checks that their images have the same size.</summary>

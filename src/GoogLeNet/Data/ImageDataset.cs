@@ -3,8 +3,18 @@ namespace GoogLeNet.Data;
 /// <summary>Grey images (N x rows x cols bytes, row-major) with one label each.</summary>
 public sealed class ImageDataset
 {
-    public ImageDataset(byte[] images, byte[] labels, int rows, int cols, int numClasses)
+    /// <summary>A dataset of <paramref name="labels"/>.Length images.</summary>
+    /// <param name="images">The pixels, image after image, each row-major.</param>
+    /// <param name="labels">Each image's class, 0 to <paramref name="numClasses"/> - 1.</param>
+    /// <param name="rows">Height of every image.</param>
+    /// <param name="cols">Width of every image.</param>
+    /// <param name="numClasses">Number of classes.</param>
+    /// <param name="classNames">The classes' names (their numbers when null).</param>
+    public ImageDataset(byte[] images, byte[] labels, int rows, int cols, int numClasses, IReadOnlyList<string>? classNames = null)
     {
+        if (classNames is not null && classNames.Count != numClasses)
+            throw new ArgumentException($"{classNames.Count} class names for {numClasses} classes", nameof(classNames));
+        ClassNames = classNames ?? Enumerable.Range(0, numClasses).Select(i => i.ToString()).ToList();
         if (images.Length != (long)labels.Length * rows * cols)
             throw new ArgumentException("images and labels disagree in count");
         Images = images;
@@ -21,11 +31,14 @@ public sealed class ImageDataset
     public int NumClasses { get; }
     public int Count => Labels.Length;
 
+    /// <summary>The classes' names, in the order of their labels.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
     /// <summary>The first <paramref name="n"/> examples (all when n is null or larger than the set).</summary>
     public ImageDataset Take(int? n)
     {
         if (n is null || n >= Count)
             return this;
-        return new ImageDataset(Images[..(n.Value * Rows * Cols)], Labels[..n.Value], Rows, Cols, NumClasses);
+        return new ImageDataset(Images[..(n.Value * Rows * Cols)], Labels[..n.Value], Rows, Cols, NumClasses, ClassNames);
     }
 }

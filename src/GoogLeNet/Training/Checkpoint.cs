@@ -10,21 +10,51 @@ using static TorchSharp.torch;
 namespace GoogLeNet.Training;
 
 /// <summary>What a checkpoint says about itself, besides the weights.</summary>
+/// <param name="Format">The file format's number (<see cref="Checkpoint.CurrentFormat"/>).</param>
+/// <param name="Model">The registered name of the network (<see cref="Models.ModelRegistry"/>).</param>
+/// <param name="InChannels">Input channels the network was built for.</param>
+/// <param name="NumClasses">Classes the network was built for.</param>
+/// <param name="ImageSize">Side of the square input it was trained at.</param>
 /// <param name="Epoch">Completed epochs.</param>
+/// <param name="Options">The options of the run.</param>
 /// <param name="History">The plot points so far.</param>
 /// <param name="Epochs">Per-epoch results so far.</param>
+/// <param name="SavedUtc">When the checkpoint was written.</param>
 /// <param name="InEpoch">Where the epoch after <paramref name="Epoch"/> stood, for a checkpoint written before its end; null at an epoch's end.</param>
+/// <param name="ClassNames">The names of the classes, in the order of the network's outputs; null in checkpoints that did not record them (Fashion-MNIST's).</param>
 public sealed record CheckpointMetadata(int Format, string Model, int InChannels, int NumClasses, int ImageSize, int Epoch,
     TrainOptions Options, IReadOnlyList<MetricPoint> History, IReadOnlyList<EpochResult> Epochs, DateTime SavedUtc,
-    EpochProgress? InEpoch = null)
+    EpochProgress? InEpoch = null, IReadOnlyList<string>? ClassNames = null)
 {
+    /// <summary>The metadata of a checkpoint written now, of a run at <paramref name="state"/>.</summary>
+    /// <param name="model">The registered name of the network.</param>
+    /// <param name="inChannels">Input channels the network was built for.</param>
+    /// <param name="numClasses">Classes the network was built for.</param>
+    /// <param name="imageSize">Side of the square input it is trained at.</param>
+    /// <param name="options">The options of the run.</param>
+    /// <param name="state">Where the run stands.</param>
+    /// <param name="classNames">The names of the classes.</param>
+    public static CheckpointMetadata Now(string model, int inChannels, int numClasses, int imageSize, TrainOptions options, TrainingState state,
+        IReadOnlyList<string>? classNames) =>
+        new(Checkpoint.CurrentFormat, model, inChannels, numClasses, imageSize, state.Epoch, options, state.History, state.Epochs,
+            DateTime.UtcNow, state.InEpoch, classNames);
+
+    /// <summary>The state of the run the checkpoint was written in, from which it resumes.</summary>
+    [JsonIgnore]
+    public TrainingState State => new(Epoch, Epochs, History, InEpoch);
+
     /// <summary>Where the weights stand, for messages: "epoch 3", or "epoch 4, step 120 of 469" part-way through one.</summary>
     [JsonIgnore]
-    public string Position => InEpoch is { } p ? $"epoch {Epoch + 1}, step {p.Steps} of {p.Batches}" : $"epoch {Epoch}";
+    public string Position => State.Position;
 
     /// <summary>The same after "resuming" or "evaluated": "after epoch 3", "at epoch 4, step 120 of 469".</summary>
     [JsonIgnore]
-    public string When => InEpoch is null ? $"after {Position}" : $"at {Position}";
+    public string When => State.When;
+
+    /// <summary>The class names: those recorded, or Fashion-MNIST's for a checkpoint of ten classes that recorded none.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Labels => ClassNames
+        ?? (NumClasses == Data.FashionMnist.ClassNames.Count ? Data.FashionMnist.ClassNames : Enumerable.Range(0, NumClasses).Select(i => i.ToString()).ToList());
 }
 
 /// <summary>

@@ -93,7 +93,7 @@ public static class Comparison
     /// so that <c>googlenet runs</c> knows an entry before its first checkpoint and <c>train --resume</c> of an entry finds its data.</param>
     /// <exception cref="CheckpointException">On resume, an entry's checkpoint was trained with other options than the comparison's.</exception>
     public static IReadOnlyList<ComparisonRow> Run(IReadOnlyList<ComparisonEntry> entries, TrainOptions options, string directory,
-        ImageDataset train, ImageDataset test, Func<ComparisonEntry, RunFolder, Checkpoint?, ITrainingObserver> observer,
+        ImageDataset train, ImageDataset test, Func<ComparisonEntry, RunFolder, Checkpoint?, ITrainingCallback> observer,
         CancellationToken cancellationToken = default, bool resume = false, Action<ComparisonEntry, ComparisonRow>? kept = null,
         Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? loss = null, string? dataDirectory = null)
     {

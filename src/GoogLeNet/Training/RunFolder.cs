@@ -274,9 +274,6 @@ public sealed class RunFolder : IDisposable
         throw new GoogLeNetException($"{recorded}: the data folder this run was trained on is gone (see {recordedIn}); pass --data DIR to continue on another copy");
     }
 
-    public void WriteMetrics(IEnumerable<MetricPoint> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv.Format(history));
-
-    public void WriteSummary(TrainingSummary summary) => AtomicFile.WriteAllText(SummaryPath, JsonSerializer.Serialize(summary, Json));
 }
 
 /// <summary>Another process holds the run folder (see <see cref="RunFolder.Lock"/>).</summary>

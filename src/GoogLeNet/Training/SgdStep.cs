@@ -29,7 +29,7 @@ public static class SgdStep
         if (requested == 0 || requested >= batchSize)
             return batchSize;
         if (!IsBatchIndependent(model))
-            throw new GoogLeNetException(
+            throw new InvalidSettingException(
                 $"TrainOptions.MicroBatch {requested}: {modelName} uses batch normalisation, whose statistics would change with the slice size; leave TrainOptions.MicroBatch at 0");
         return requested;
     }

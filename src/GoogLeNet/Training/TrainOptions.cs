@@ -40,11 +40,19 @@ public sealed record TrainOptions
         ? string.Create(CultureInfo.InvariantCulture, $"lr {Lr}")
         : string.Create(CultureInfo.InvariantCulture, $"lr {Lr} with {LrSchedule} decay");
 
-    /// <summary>Checks every value; the message names the option as the command line spells it.</summary>
-    /// <exception cref="GoogLeNetException">A value is out of range.</exception>
+    /// <summary>Checks every value, and that <see cref="Model"/> names a registered model.</summary>
+    /// <exception cref="GoogLeNetException">The model is unknown.</exception>
+    /// <exception cref="InvalidSettingException">A value is out of range.</exception>
     public TrainOptions Validate()
     {
         ModelRegistry.Get(Model);
+        return CheckRanges();
+    }
+
+    /// <summary>Checks every value but the model's name (a loop given a model instance does not look it up).</summary>
+    /// <exception cref="InvalidSettingException">A value is out of range.</exception>
+    public TrainOptions CheckRanges()
+    {
         OptionLimits.InRange(Epochs, "TrainOptions.Epochs", 1, 100_000);
         Require(double.IsFinite(Lr) && Lr > 0, $"TrainOptions.Lr must be a positive number, got {Lr}");
         Require(Lr <= 1000, $"TrainOptions.Lr {Lr} is more than 1000");
@@ -65,6 +73,6 @@ public sealed record TrainOptions
     private static void Require(bool condition, string message)
     {
         if (!condition)
-            throw new GoogLeNetException(message);
+            throw new InvalidSettingException(message);
     }
 }

@@ -16,7 +16,7 @@ public class ComparisonTests
     {
         public List<(string Label, int? ResumedAfter)> Started { get; } = [];
 
-        public ITrainingObserver For(ComparisonEntry entry, RunFolder run, Checkpoint? checkpoint)
+        public ITrainingCallback For(ComparisonEntry entry, RunFolder run, Checkpoint? checkpoint)
         {
             Started.Add((entry.Label, checkpoint?.Metadata.Epoch));
             return entry.Label == label ? new CancelAfter(step, cancel) : new Quiet();
@@ -74,11 +74,11 @@ public class ComparisonTests
     }
 
     /// <summary>Reads the listing of <c>googlenet runs</c> at the first step of the run it observes.</summary>
-    private sealed class ListAtFirstStep(string directory) : ITrainingObserver
+    private sealed class ListAtFirstStep(string directory) : ITrainingCallback
     {
         public IReadOnlyList<RunStatus>? Listed { get; private set; }
 
-        public void StepCompleted(StepProgress progress) => Listed ??= RunStatus.Find(directory);
+        public void OnStepEnd(TrainingContext context, StepProgress progress) => Listed ??= RunStatus.Find(directory);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public class LearningRateTests
     [Fact]
     public void AnUnknownScheduleIsRefusedByTheOptionsCheck()
     {
-        var e = Assert.Throws<GoogLeNetException>(() => new TrainOptions { LrSchedule = "linear" }.Validate());
+        var e = Assert.Throws<InvalidSettingException>(() => new TrainOptions { LrSchedule = "linear" }.Validate());
         Assert.Equal("--lr-schedule must be constant or cosine, got 'linear'", ErrorReport.InOptionNames(e.Message));
     }
 

@@ -37,7 +37,7 @@ public class LossesTests
     [InlineData(double.NaN)]
     public void InvalidEpsilonIsAClearError(double epsilon)
     {
-        var e = Assert.Throws<GoogLeNetException>(() => new TrainOptions { LabelSmoothing = epsilon }.Validate());
+        var e = Assert.Throws<InvalidSettingException>(() => new TrainOptions { LabelSmoothing = epsilon }.Validate());
         Assert.StartsWith("--label-smoothing must be at least 0 and below 1", ErrorReport.InOptionNames(e.Message));
         Assert.StartsWith("TrainOptions.LabelSmoothing must be at least 0 and below 1", e.Message);
     }

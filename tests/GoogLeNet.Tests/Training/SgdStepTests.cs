@@ -69,7 +69,7 @@ public class SgdStepTests
         Assert.Equal(128, SgdStep.Resolve(500, 128, plain, "googlenet"));
         Assert.Equal(128, SgdStep.Resolve(0, 128, bn, "googlenet-bn"));
         Assert.Equal(128, SgdStep.Resolve(128, 128, bn, "googlenet-bn"));
-        var e = Assert.Throws<GoogLeNetException>(() => SgdStep.Resolve(16, 128, bn, "googlenet-bn"));
+        var e = Assert.Throws<InvalidSettingException>(() => SgdStep.Resolve(16, 128, bn, "googlenet-bn"));
         Assert.StartsWith("--micro-batch 16: googlenet-bn uses batch normalisation", ErrorReport.InOptionNames(e.Message));
     }
 
@@ -80,7 +80,7 @@ public class SgdStepTests
         // slice of it: 65,536 images (the largest batch) 732.4 GiB, slices of 32,768 half that, a quarter of the
         // pixels a quarter. (Refused where that is at least 80 % of the memory: on any machine below 228 GiB.)
         string Refusal(int microBatch, int side) =>
-            Assert.Throws<GoogLeNetException>(() => new TrainOptions { BatchSize = 65_536, MicroBatch = microBatch, Resize = side }.Validate()).Message is var m ? ErrorReport.InOptionNames(m) : "";
+            Assert.Throws<InvalidSettingException>(() => new TrainOptions { BatchSize = 65_536, MicroBatch = microBatch, Resize = side }.Validate()).Message is var m ? ErrorReport.InOptionNames(m) : "";
         string whole = Refusal(0, 96);
         Assert.StartsWith("--batch-size 65536 at 96x96 needs about 732.4 GiB of memory and this machine has ", whole);
         Assert.EndsWith("use a smaller batch or --micro-batch", whole);

@@ -10,12 +10,12 @@ public class TrainerTests
     /// <summary>A run small enough for the suite: 96 synthetic images, 16x16 inputs.</summary>
     private static readonly TrainOptions Small = new() { Epochs = 2, BatchSize = 32, Resize = 16, Seed = 5, Threads = 1 };
 
-    private sealed class Recorder : ITrainingObserver
+    private sealed class Recorder : ITrainingCallback
     {
         public List<StepProgress> Steps { get; } = [];
         public List<EpochResult> Epochs { get; } = [];
-        public void StepCompleted(StepProgress progress) => Steps.Add(progress);
-        public void EpochCompleted(EpochResult result, IReadOnlyList<MetricPoint> history) => Epochs.Add(result);
+        public void OnStepEnd(TrainingContext context, StepProgress progress) => Steps.Add(progress);
+        public void OnEpochEnd(TrainingContext context, EpochResult result) => Epochs.Add(result);
     }
 
     /// <summary>The two runs wrote the same metrics.csv and end with the same weights, tensor for tensor.</summary>
@@ -210,7 +210,7 @@ public class TrainerTests
         var e = Assert.Throws<TrainingDivergedException>(() =>
             Trainer.Run(Small, RunFolder.Open(run.Directory), train, test, recorder, Checkpoint.Read(run.CheckpointPath), default, Poisoned));
         Assert.Equal(3, ErrorReport.ExitCode(e));
-        Assert.StartsWith("training diverged: the loss became NaN at epoch 2, step 2 of 3; try a lower learning rate (e.g. --lr 0.05); the last good checkpoint (epoch 1) is kept in ", e.Message);
+        Assert.StartsWith("training diverged: the loss became NaN at epoch 2, step 2 of 3; try a lower learning rate (e.g. --lr 0.05); the last good checkpoint (epoch 1) is kept in ", ErrorReport.InOptionNames(e.Message));
         Assert.DoesNotContain("\n", e.Message);
         Assert.Single(recorder.Steps);
         Assert.Equal(good, File.ReadAllBytes(run.CheckpointPath));
@@ -265,7 +265,7 @@ public class TrainerTests
         calls = 2;
         var atEnd = Assert.Throws<TrainingDivergedException>(() =>
             Trainer.Run(Small with { CheckpointMinutes = 0 }, RunFolder.Create(dir["end"]), train, test, new Recorder(), null, default, Overflowing));
-        Assert.Equal("training diverged: the weights became non-finite at epoch 1, step 3 of 3; try a lower learning rate (e.g. --lr 0.05); no checkpoint had been written yet", atEnd.Message);
+        Assert.Equal("training diverged: the weights became non-finite at epoch 1, step 3 of 3; try a lower learning rate (e.g. --lr 0.05); no checkpoint had been written yet", ErrorReport.InOptionNames(atEnd.Message));
         Assert.False(File.Exists(Path.Combine(dir["end"], "checkpoint.bin")));
     }
 
