@@ -37,6 +37,17 @@ internal static partial class ErrorReport
         ("FashionMnist.Locate(explicitDirectory)", "--data"),
     ];
 
+    /// <summary>
+    /// Warns, in one line on standard error, when more threads are asked for than the machine has cores: libtorch then
+    /// runs much slower (20x measured on 2 cores at 64 threads), not faster. The run goes on as asked.
+    /// </summary>
+    public static void WarnIfMoreThreadsThanCores(int threads, int? cores = null)
+    {
+        int available = cores ?? Environment.ProcessorCount;
+        if (threads > available)
+            Console.Error.WriteLine($"googlenet: warning: --threads {threads} is more than the {available} cores of this machine; libtorch runs slower, not faster, with more threads than cores");
+    }
+
     /// <summary>The exit code for an error the library or the tool raised.</summary>
     public static int ExitCode(Exception e) => e switch
     {

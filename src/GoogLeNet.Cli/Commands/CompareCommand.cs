@@ -49,6 +49,7 @@ public static class CompareCommand
             // the first one trains: a size that doesn't fit the last model must not end a run hours in.
             foreach (var entry in entries)
                 Trainer.Check(entry.OptionsFrom(options).Validate());
+            ErrorReport.WarnIfMoreThreadsThanCores(options.Threads);
 
             string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data) ?? recordedData);
             var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);

@@ -30,6 +30,7 @@ public static class EvaluateCommand
             int threadCount = OptionLimits.Threads(result.GetValue(threads), "--threads");
             var checkpoint = ReadCheckpoint(result.GetValue(checkpointPath)!).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
             int batch = OptionLimits.Batch(result.GetValue(batchSize), checkpoint.Metadata.ImageSize, training: false, "--batch-size");
+            ErrorReport.WarnIfMoreThreadsThanCores(threadCount);
             set_num_threads(threadCount);
             using var model = checkpoint.CreateModel();
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));

@@ -58,8 +58,9 @@ public static class TrainCommand
                     options = fromCommandLine.Validate();
                 }
                 Trainer.Check(options);
+                ErrorReport.WarnIfMoreThreadsThanCores(options.Threads);
                 if (options.Device == "cuda" && !cuda.is_available())
-                    throw new GoogLeNetException("--device cuda: CUDA is not available (this build references TorchSharp-cpu; the CUDA build needs TorchSharp-cuda-linux and an NVIDIA GPU)");
+                    throw new GoogLeNetException("--device cuda: CUDA is not available (this build carries libtorch's CPU backend; the CUDA build needs libtorch's CUDA backend and an NVIDIA GPU)");
 
                 // The data is checked before the run folder is made: a bad data file leaves nothing behind.
                 // A resumed run reads the data it was started with unless told otherwise.

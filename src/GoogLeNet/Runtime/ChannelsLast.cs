@@ -60,6 +60,28 @@ public static class ChannelsLast
         }
     }
 
+    /// <summary>
+    /// Re-lays, in the usual contiguous order and for good, every tensor the optimiser keeps per parameter (SGD's
+    /// momentum buffers, Adam's averages), which take the channels-last order of the gradients they were made from:
+    /// TorchSharp's <c>save_state_dict</c> writes only contiguous tensors. Element-wise updates give the same values in
+    /// either order.
+    /// </summary>
+    public static void MakeStateContiguous(TorchSharp.Modules.OptimizerHelper optimizer)
+    {
+        using var _ = no_grad();
+        foreach (var state in optimizer.state_dict().State)
+        {
+            foreach (var field in state.GetType().GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+            {
+                if (field.GetValue(state) is Tensor t && !t.is_contiguous())
+                {
+                    using var plain = t.contiguous();
+                    t.set_(plain);
+                }
+            }
+        }
+    }
+
     /// <summary>Re-lays every 4-D parameter of <paramref name="model"/> in channels-last order, in place.</summary>
     public static void Apply(nn.Module model)
     {

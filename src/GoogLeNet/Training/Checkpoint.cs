@@ -111,6 +111,7 @@ public sealed class Checkpoint
         WriteSection(body, s =>
         {
             using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+            Runtime.ChannelsLast.MakeStateContiguous(optimizer);
             optimizer.save_state_dict(writer);
         });
         byte[] hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));

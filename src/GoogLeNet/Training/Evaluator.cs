@@ -12,8 +12,27 @@ public sealed record EvaluationResult(double Accuracy, double Loss, long Example
     public double[] PerClassAccuracy => Confusion.Select((row, i) => row.Sum() is var n && n > 0 ? (double)row[i] / n : double.NaN).ToArray();
 }
 
+/// <summary>Tests a network on a dataset: accuracy, plain cross-entropy and the confusion matrix.</summary>
 public static class Evaluator
 {
+    /// <summary>Evaluates <paramref name="model"/> on every image of <paramref name="data"/>, resized to <paramref name="imageSize"/>.</summary>
+    /// <param name="model">The network.</param>
+    /// <param name="data">The test images.</param>
+    /// <param name="imageSize">Side of the square input the network was trained at.</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    public static EvaluationResult Evaluate(Models.Classifier model, ImageDataset data, int imageSize, int batchSize = 128)
+    {
+        OptionLimits.InRange(batchSize, "Evaluator.Evaluate(batchSize)", 1, OptionLimits.MaxBatch);
+        OptionLimits.Side(imageSize, "Evaluator.Evaluate(imageSize)");
+        using var batches = new BatchSource(data, batchSize, imageSize, shuffle: false, seed: 0);
+        return Evaluate(model, batches, Math.Max(data.NumClasses, model.NumClasses));
+    }
+
+    /// <param name="model">The network.</param>
+    /// <param name="data">The test batches.</param>
+    /// <param name="numClasses">Classes of the confusion matrix.</param>
+    /// <param name="device">Where the network is; the CPU, in channels-last order, when null.</param>
+    /// <param name="cancellationToken">Stops the pass between two batches.</param>
     /// <summary>
     /// Runs the model in evaluation mode without gradients over every batch. The loss is always plain
     /// cross-entropy, whatever the training loss was. The model's train/eval mode is restored afterwards.
