@@ -1,7 +1,7 @@
 namespace GoogLeNet.Cli;
 
 /// <summary>Process exit codes of the <c>googlenet</c> tool.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Success = 0;
     /// <summary>The machine failed the run: a full disk, an unwritable file, memory exhausted.</summary>

@@ -5,7 +5,7 @@ using GoogLeNet.Cli.Commands;
 
 namespace GoogLeNet.Cli;
 
-public static class Program
+internal static class Program
 {
     public static int Main(string[] args)
     {

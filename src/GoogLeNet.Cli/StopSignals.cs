@@ -8,7 +8,7 @@ namespace GoogLeNet.Cli;
 /// verb exits with <see cref="ExitCode"/>. (A job started in the background by a non-interactive shell
 /// ignores SIGINT; SIGTERM still reaches it.)
 /// </summary>
-public sealed class StopSignals : IDisposable
+internal sealed class StopSignals : IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
     private readonly PosixSignalRegistration _term;

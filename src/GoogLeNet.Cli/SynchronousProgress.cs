@@ -4,7 +4,7 @@ namespace GoogLeNet.Cli;
 /// Reports on the caller's thread, at once. <see cref="Progress{T}"/> posts each report to the thread pool
 /// in a console program, so a line could print after what the next phase printed.
 /// </summary>
-public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
 }

@@ -4,7 +4,7 @@ namespace GoogLeNet;
 /// The checks every verb applies to its numeric options, so that each gives the same one-line message for
 /// the same mistake, and a value too large for the machine is refused before it is tried.
 /// </summary>
-public static class OptionLimits
+internal static class OptionLimits
 {
     public const int MaxSide = 1024;
     public const int MaxBatch = 65_536;

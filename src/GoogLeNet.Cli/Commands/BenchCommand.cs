@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet bench</c>: training and inference throughput on synthetic data.</summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     /// <summary>One line of snake_case keys, as the peer script prints them.</summary>
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -6,7 +6,7 @@ using GoogLeNet.Training;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet compare</c>: several models trained under one budget, side by side.</summary>
-public static class CompareCommand
+internal static class CompareCommand
 {
     private const string LockName = "compare.lock";
 

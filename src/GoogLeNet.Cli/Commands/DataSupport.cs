@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary>Finding Fashion-MNIST for a verb, and fetching it when no copy is found.</summary>
-public static class DataSupport
+internal static class DataSupport
 {
     /// <summary>The folder holding the four files: found, or downloaded into the user cache with progress.</summary>
     public static string FindOrFetch(string? dataOption)

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet evaluate</c>: test accuracy, loss, per-class accuracy and the confusion matrix.</summary>
-public static class EvaluateCommand
+internal static class EvaluateCommand
 {
     public static Command Create()
     {

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary>Which options the user typed: options with defaults always have a result, only an explicit one was given.</summary>
-public static class GivenOptions
+internal static class GivenOptions
 {
     public static bool Given(this ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>--micro-batch N</c>, shared by train, compare and bench; 0 in the options means the whole batch.</summary>
-public static class MicroBatchOption
+internal static class MicroBatchOption
 {
     public static Option<int> Create() => new("--micro-batch")
     {

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet min-size</c>: the chapter's second exercise, answered by running the network.</summary>
-public static class MinSizeCommand
+internal static class MinSizeCommand
 {
     public static Command Create()
     {

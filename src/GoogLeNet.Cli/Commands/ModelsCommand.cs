@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet models</c>: what the registry holds.</summary>
-public static class ModelsCommand
+internal static class ModelsCommand
 {
     public static Command Create()
     {

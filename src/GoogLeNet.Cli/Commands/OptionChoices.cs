@@ -6,7 +6,7 @@ namespace GoogLeNet.Cli.Commands;
 /// Restricts a string option to a few values with a one-line error that names the option
 /// (System.CommandLine's own <c>AcceptOnlyFromAmong</c> lists the values over several lines without it).
 /// </summary>
-public static class OptionChoices
+internal static class OptionChoices
 {
     public static Option<string> OneOf(this Option<string> option, params string[] values)
     {

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet params</c>: the chapter's third exercise, parameter counts side by side.</summary>
-public static class ParamsCommand
+internal static class ParamsCommand
 {
     public static Command Create()
     {

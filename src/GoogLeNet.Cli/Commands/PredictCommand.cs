@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet predict</c>: classify picture files with a trained checkpoint.</summary>
-public static class PredictCommand
+internal static class PredictCommand
 {
     public static Command Create()
     {

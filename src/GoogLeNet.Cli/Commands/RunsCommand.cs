@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet runs [DIR]</c>: the run folders under DIR, whether a process is training in each, and how far each is.</summary>
-public static class RunsCommand
+internal static class RunsCommand
 {
     public static Command Create()
     {

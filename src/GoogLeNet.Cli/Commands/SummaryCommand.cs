@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet summary</c>: the network stage by stage, as the chapter prints it.</summary>
-public static class SummaryCommand
+internal static class SummaryCommand
 {
     public static Command Create()
     {

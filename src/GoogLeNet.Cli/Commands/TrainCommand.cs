@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace GoogLeNet.Cli.Commands;
 
 /// <summary><c>googlenet train</c>: the book's training run, with checkpoints and --resume.</summary>
-public static class TrainCommand
+internal static class TrainCommand
 {
     public static Command Create()
     {

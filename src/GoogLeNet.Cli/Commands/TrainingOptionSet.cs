@@ -8,7 +8,7 @@ namespace GoogLeNet.Cli.Commands;
 /// The options that shape a training run, declared once for <c>train</c> and <c>compare</c> (which differ
 /// only in the default number of epochs and the model options each adds itself).
 /// </summary>
-public sealed class TrainingOptionSet
+internal sealed class TrainingOptionSet
 {
     public TrainingOptionSet(int defaultEpochs)
     {
@@ -96,7 +96,7 @@ public sealed class TrainingOptionSet
 }
 
 /// <summary>Where Fashion-MNIST comes from and how much of it to use, for every verb that reads it.</summary>
-public static class DataOptions
+internal static class DataOptions
 {
     public static Option<string?> Folder(string prefix = "") => new("--data")
     {

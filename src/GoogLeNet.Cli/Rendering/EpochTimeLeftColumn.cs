@@ -8,7 +8,7 @@ namespace GoogLeNet.Cli.Rendering;
 /// <see cref="RemainingTimeColumn"/> averages the progress of the last 30 seconds, so after a resume part-way through an
 /// epoch it took the jump to the resumed step for speed and showed far too little time for half a minute.
 /// </summary>
-public sealed class EpochTimeLeftColumn : ProgressColumn
+internal sealed class EpochTimeLeftColumn : ProgressColumn
 {
     /// <summary>The task's state key for the step the epoch was resumed at (0 for a fresh epoch).</summary>
     public const string ResumedAt = "resumed-at";

@@ -4,7 +4,7 @@ using ScottPlot;
 namespace GoogLeNet.Cli.Rendering;
 
 /// <summary>The pictures a run leaves behind, drawn with ScottPlot and written atomically.</summary>
-public static class Plots
+internal static class Plots
 {
     /// <summary>
     /// The book's training plot: train loss and train accuracy (five points per epoch) and test accuracy

@@ -3,7 +3,7 @@ using Spectre.Console;
 namespace GoogLeNet.Cli.Rendering;
 
 /// <summary>What the console the tool writes to can show.</summary>
-public static class Terminal
+internal static class Terminal
 {
     /// <summary>
     /// True for an interactive terminal that takes ANSI codes, where progress bars are redrawn in place.

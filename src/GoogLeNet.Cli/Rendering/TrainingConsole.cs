@@ -10,7 +10,7 @@ namespace GoogLeNet.Cli.Rendering;
 /// line says how long the rest of the run will take at that epoch's pace. Redraws curves.png after every epoch.
 /// </summary>
 /// <param name="plain">Where the plain lines go (standard output unless told otherwise).</param>
-public sealed class TrainingConsole(RunFolder run, string model, ProgressContext? live, TextWriter? plain = null) : ITrainingCallback
+internal sealed class TrainingConsole(RunFolder run, string model, ProgressContext? live, TextWriter? plain = null) : ITrainingCallback
 {
     private readonly TextWriter _plain = plain ?? Console.Out;
     private ProgressTask? _task;

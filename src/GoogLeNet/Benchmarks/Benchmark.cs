@@ -7,7 +7,7 @@ namespace GoogLeNet.Benchmarks;
 /// What <c>googlenet bench</c> measures; the JSON keys up to <see cref="RssGrowthPct"/> are shared with the
 /// PyTorch peer script. The epoch figures are there only when a real epoch was timed (<see cref="EpochCheck"/>).
 /// </summary>
-public sealed record BenchmarkResult(string Model, int BatchSize, int Size, int Threads, string Precision,
+internal sealed record BenchmarkResult(string Model, int BatchSize, int Size, int Threads, string Precision,
     double TrainImgS, double InferImgS, double SgemmGflops, double TrainGflops, double Efficiency, double PeakRssMb, double RssGrowthPct,
     int MicroBatch, string Layout, int WarmupSteps, int? EpochTrainImages = null, int? EpochTestImages = null, double? EpochSeconds = null,
     double? EpochBudgetSeconds = null);
@@ -16,7 +16,7 @@ public sealed record BenchmarkResult(string Model, int BatchSize, int Size, int 
 /// Times training steps (forward, loss, backward, SGD update) and inference batches on synthetic data,
 /// and libtorch's float32 matrix product as the machine's reference speed.
 /// </summary>
-public static class Benchmark
+internal static class Benchmark
 {
     /// <param name="microBatch">Slice size of each training step (0: the whole batch), as <c>train --micro-batch</c>.</param>
     /// <param name="channelsLast">Run in channels-last memory order, as train, evaluate and predict do.</param>

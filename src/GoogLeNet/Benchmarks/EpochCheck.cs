@@ -8,7 +8,7 @@ namespace GoogLeNet.Benchmarks;
 /// <param name="EpochSeconds">The whole epoch as <c>train</c> runs it: batches read and resized, training steps,
 /// the test evaluation, the checkpoint, the metrics and (through the observer) the plot.</param>
 /// <param name="BudgetSeconds"><see cref="EpochCheck.Allowance"/> x (training images / training rate + test images / inference rate).</param>
-public sealed record EpochCheckResult(int TrainImages, int TestImages, double EpochSeconds, double BudgetSeconds, double TestAcc)
+internal sealed record EpochCheckResult(int TrainImages, int TestImages, double EpochSeconds, double BudgetSeconds, double TestAcc)
 {
     public bool WithinBudget => EpochSeconds <= BudgetSeconds;
 }
@@ -18,7 +18,7 @@ public sealed record EpochCheckResult(int TrainImages, int TestImages, double Ep
 /// bookkeeping, checkpointing) slows a real epoch down: it may take at most 10 % more than the training
 /// and inference rates measured on synthetic data predict.
 /// </summary>
-public static class EpochCheck
+internal static class EpochCheck
 {
     public const double Allowance = 1.1;
 

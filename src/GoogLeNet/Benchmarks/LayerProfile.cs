@@ -10,13 +10,13 @@ namespace GoogLeNet.Benchmarks;
 /// <param name="Gflops">For convolutions and linear layers: 6 x multiply-adds / time (forward and backward), else null.</param>
 /// <param name="InferenceMilliseconds">Forward only, evaluation mode, no gradients.</param>
 /// <param name="InferenceGflops">For convolutions and linear layers: 2 x multiply-adds / inference time, else null.</param>
-public sealed record ProfileRow(string Kind, int Layers, double Milliseconds, double Share, long MultiplyAdds, double? Gflops,
+internal sealed record ProfileRow(string Kind, int Layers, double Milliseconds, double Share, long MultiplyAdds, double? Gflops,
     double InferenceMilliseconds, double InferenceShare, double? InferenceGflops);
 
 /// <summary>Where a training step's and an inference batch's time goes, by kind of layer.</summary>
 /// <param name="StepMilliseconds">A whole training step (forward, loss, backward, SGD update), median.</param>
 /// <param name="InferenceMilliseconds">A whole inference batch (evaluation mode, no gradients), median.</param>
-public sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, string Layout, double StepMilliseconds,
+internal sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, string Layout, double StepMilliseconds,
     double InferenceMilliseconds, IReadOnlyList<ProfileRow> Rows);
 
 /// <summary>
@@ -27,7 +27,7 @@ public sealed record StepProfile(string Model, int BatchSize, int Size, int Thre
 /// paths, the loss, the SGD update, autograd's bookkeeping, allocation) is the whole step's or batch's
 /// time minus the sum.
 /// </summary>
-public static class LayerProfile
+internal static class LayerProfile
 {
     public static StepProfile Run(string modelName, int batchSize, int size, int threads, int repeats = 3, IProgress<string>? progress = null,
         bool channelsLast = true)

@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace GoogLeNet.Data;
 
 /// <summary>The contents of one IDX file of unsigned bytes: its dimensions and its payload.</summary>
-public sealed record IdxData(string Path, int[] Dims, byte[] Data)
+internal sealed record IdxData(string Path, int[] Dims, byte[] Data)
 {
     public int Count => Dims[0];
 }
@@ -13,7 +13,7 @@ public sealed record IdxData(string Path, int[] Dims, byte[] Data)
 /// Reads IDX files (the MNIST / Fashion-MNIST format), plain or gzip-compressed, and checks every part of
 /// them: the magic number, the rank, and that the payload is exactly as long as the header promises.
 /// </summary>
-public static class IdxFile
+internal static class IdxFile
 {
     private const byte UnsignedByte = 0x08;
 

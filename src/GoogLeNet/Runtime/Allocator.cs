@@ -9,7 +9,7 @@ namespace GoogLeNet.Runtime;
 /// throughput on the machine BENCHMARKS.md measures (half on another of the same kind). The settings are applied through mallopt at start-up, from the program
 /// itself, so no environment variable is needed.
 /// </summary>
-public static partial class Allocator
+internal static partial class Allocator
 {
     private const int MTrimThreshold = -1;
     private const int MMmapMax = -4;

@@ -10,7 +10,7 @@ namespace GoogLeNet.Runtime;
 /// so converting the weights and each input batch is enough. TorchSharp 0.107 has no
 /// <c>memory_format</c> argument, so the order is made by a permute-copy-permute.
 /// </summary>
-public static class ChannelsLast
+internal static class ChannelsLast
 {
     /// <summary>A 4-D tensor in channels-last order (the same tensor if it is not 4-D); a new tensor otherwise.</summary>
     public static Tensor Of(Tensor x)

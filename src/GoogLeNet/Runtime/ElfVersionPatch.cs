@@ -8,7 +8,7 @@ namespace GoogLeNet.Runtime;
 /// object. Used to mark a libstdc++ symbol version that the host lacks as weak, so that the dynamic loader
 /// accepts the library anyway (see README, "Platform notes").
 /// </summary>
-public static class ElfVersionPatch
+internal static class ElfVersionPatch
 {
     private const uint ShtGnuVerneed = 0x6ffffffe;
     private const ushort VerFlagWeak = 0x2;

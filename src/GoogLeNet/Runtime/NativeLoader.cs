@@ -13,7 +13,7 @@ namespace GoogLeNet.Runtime;
 /// loaded before TorchSharp looks for it. TorchSharp's own loader then finds it already in the process.
 /// The NuGet cache and the build output are never modified.
 /// </summary>
-public static class NativeLoader
+internal static class NativeLoader
 {
     private const string TorchSharpLibrary = "libLibTorchSharp.so";
 

@@ -7,7 +7,7 @@ namespace GoogLeNet.Runtime;
 /// the native-library fix. It runs from the module initializer, so every program that references this
 /// library (the CLI, the tests, a user's own program) gets it without calling anything.
 /// </summary>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     private static int _initialized;
 

@@ -4,7 +4,7 @@ namespace GoogLeNet.Training;
 /// Writes a file so that readers (and a crash at any moment) see either the old content or the new,
 /// never a mixture: write beside it, flush to disk, rename over it.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {

@@ -9,7 +9,7 @@ namespace GoogLeNet.Training;
 
 /// <summary>One entry of a comparison: a registered model, optionally with its own label smoothing.</summary>
 /// <param name="Label">As given on the command line, e.g. <c>googlenet-bn:ls=0.1</c>.</param>
-public sealed record ComparisonEntry(string Label, string Model, double? LabelSmoothing)
+internal sealed record ComparisonEntry(string Label, string Model, double? LabelSmoothing)
 {
     /// <summary>The comparison's options for this entry: its model, and its own label smoothing if it has one.</summary>
     public TrainOptions OptionsFrom(TrainOptions options) => options with { Model = Model, LabelSmoothing = LabelSmoothing ?? options.LabelSmoothing };
@@ -29,13 +29,13 @@ public sealed record ComparisonEntry(string Label, string Model, double? LabelSm
 }
 
 /// <summary>The outcome of one entry: its size, speed and final metrics, or how it failed.</summary>
-public sealed record ComparisonRow(string Label, string Model, long Params, long Macs, double? TrainImgS, double? TrainLoss, double? TrainAcc,
+internal sealed record ComparisonRow(string Label, string Model, long Params, long Macs, double? TrainImgS, double? TrainLoss, double? TrainAcc,
     double? TestAcc, double WallSeconds, string Status, IReadOnlyList<double> TestAccPerEpoch);
 
 /// <summary>What a comparison was started with, kept beside its results so that <c>compare --resume</c> can finish it.</summary>
 /// <param name="Models">The entries as given, e.g. <c>googlenet-bn:ls=0.1</c>.</param>
 /// <param name="Data">The data folder, as a full path.</param>
-public sealed record ComparisonPlan(IReadOnlyList<string> Models, TrainOptions Options, string Data);
+internal sealed record ComparisonPlan(IReadOnlyList<string> Models, TrainOptions Options, string Data);
 
 /// <summary>
 /// Trains several models under one budget (same data, seed, epochs and options), one after another, each in
@@ -43,7 +43,7 @@ public sealed record ComparisonPlan(IReadOnlyList<string> Models, TrainOptions O
 /// comparison continues where it stopped: models that finished are kept, the one in progress resumes from
 /// its last checkpoint.
 /// </summary>
-public static class Comparison
+internal static class Comparison
 {
     public const string PlanFile = "compare-config.json";
 

@@ -6,7 +6,7 @@ namespace GoogLeNet.Training;
 /// The folder of one training run: <c>config.json</c>, <c>metrics.csv</c>, <c>curves.png</c>,
 /// <c>checkpoint.bin</c> and, when finished, <c>summary.json</c>.
 /// </summary>
-public sealed class RunFolder : IDisposable
+internal sealed class RunFolder : IDisposable
 {
     /// <summary>The lock <see cref="Create"/> or <see cref="Open"/> took, kept until the training takes it over (<see cref="Lock"/>).</summary>
     private IDisposable? heldLock;
@@ -278,6 +278,6 @@ public sealed class RunFolder : IDisposable
 
 /// <summary>Another process holds the run folder (see <see cref="RunFolder.Lock"/>).</summary>
 /// <summary>A run's <c>config.json</c>: the resolved options and the data folder it was started on (either may be missing in a damaged file).</summary>
-public sealed record RunConfig(TrainOptions? Options, string? Data);
+internal sealed record RunConfig(TrainOptions? Options, string? Data);
 
-public sealed class RunFolderInUseException(string message, Exception inner) : GoogLeNetException(message, inner);
+internal sealed class RunFolderInUseException(string message, Exception inner) : GoogLeNetException(message, inner);

@@ -15,7 +15,7 @@ namespace GoogLeNet.Training;
 /// <param name="Progress">How far its checkpoint is: "4 of 10 epochs", or "epoch 5 of 10, step 120 of 469" part-way through one; null without one.</param>
 /// <param name="TestAcc">The test accuracy of its last finished epoch.</param>
 /// <param name="Problem">Why the checkpoint or config could not be read, for <c>unreadable</c>.</param>
-public sealed record RunStatus(string Folder, string? Model, string State, int EpochsDone, int? Epochs, string? Progress, double? TestAcc,
+internal sealed record RunStatus(string Folder, string? Model, string State, int EpochsDone, int? Epochs, string? Progress, double? TestAcc,
     string? Lr, DateTime? SavedUtc, string? Problem = null)
 {
     /// <summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace GoogLeNet.Training;
 
 /// <summary>What one training step reports: the batch's mean loss and how many it classified right.</summary>
-public readonly record struct StepResult(float Loss, long Correct);
+internal readonly record struct StepResult(float Loss, long Correct);
 
 /// <summary>
 /// One optimiser step on a batch: forward, loss, backward, update. The batch's gradient may be computed in
@@ -16,7 +16,7 @@ public readonly record struct StepResult(float Loss, long Correct);
 /// hold the activations of fewer examples at once: the book's batch of 128 in half the memory (measured
 /// in BENCHMARKS.md, where they also turned out not to change the speed).
 /// </summary>
-public static class SgdStep
+internal static class SgdStep
 {
     /// <summary>True when each example's output depends only on that example (no batch statistics).</summary>
     public static bool IsBatchIndependent(nn.Module model) =>
