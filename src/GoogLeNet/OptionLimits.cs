@@ -45,7 +45,13 @@ internal static class OptionLimits
     /// A batch size that the machine's memory can hold at this input size, estimated from the chapter's
     /// network; refused with both figures when it cannot, rather than left for the kernel to kill.
     /// </summary>
+    /// <param name="value">The batch size, 1 to <see cref="MaxBatch"/>.</param>
+    /// <param name="side">Side of the square input, in pixels.</param>
+    /// <param name="training">Whether gradients are computed, which holds about four times the memory of inference.</param>
+    /// <param name="option">The setting's name, for the message.</param>
     /// <param name="slice">Examples whose activations are held at once (0: the whole batch), see --micro-batch.</param>
+    /// <param name="sliceOption">The slice setting's name, offered in the message as a remedy; null to offer only a smaller batch.</param>
+    /// <exception cref="InvalidSettingException">The batch size is out of range or needs 80 % or more of the machine's memory.</exception>
     public static int Batch(int value, int side, bool training, string option, int slice = 0, string? sliceOption = null)
     {
         InRange(value, option, 1, MaxBatch);

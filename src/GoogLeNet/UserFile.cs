@@ -3,6 +3,8 @@ namespace GoogLeNet;
 /// <summary>Reads a file the user named, turning each way that can fail into one line naming the problem.</summary>
 internal static class UserFile
 {
+    /// <summary>The bytes of the file at <paramref name="path"/>; an empty file is refused too.</summary>
+    /// <param name="path">The file, as the user named it.</param>
     /// <param name="fail">Builds the exception to throw from the problem (without the path) and its cause.</param>
     /// <param name="notFound">The problem when nothing is at the path.</param>
     /// <param name="isDirectory">The problem when the path is a folder.</param>

@@ -3,6 +3,8 @@ using GoogLeNet.Models;
 namespace GoogLeNet.Analysis;
 
 /// <summary>The input sizes a model accepts, found by running it.</summary>
+/// <param name="Model">The registered name of the model probed.</param>
+/// <param name="MinSize">Smallest side of a square input the model accepts, in pixels.</param>
 /// <param name="MaxSize">Largest accepted size, or null when none was refused up to <see cref="InputSizeProbe.Limit"/>.</param>
 /// <param name="RefusalAtMin">Why <c>MinSize - 1</c> was refused (null when MinSize is 1).</param>
 /// <param name="RefusalAboveMax">Why <c>MaxSize + 1</c> was refused (null when unbounded).</param>
@@ -18,6 +20,13 @@ public static class InputSizeProbe
     /// <summary>Sizes above this are not tried: a model that accepts it is reported as unbounded.</summary>
     public const int Limit = 1024;
 
+    /// <summary>
+    /// The smallest and largest side of a square input, in pixels, that the model accepts, each size tried by a forward
+    /// pass of a model built for <paramref name="channels"/> channels and 10 classes.
+    /// </summary>
+    /// <param name="info">The registered model to probe.</param>
+    /// <param name="channels">Input channels of the probe input.</param>
+    /// <exception cref="GoogLeNetException">The model accepts no size from 1 to <see cref="Limit"/>.</exception>
     public static SizeRange Find(ModelInfo info, int channels = 1)
     {
         using var model = info.Create(channels, 10);

@@ -5,12 +5,20 @@ using static TorchSharp.torch;
 namespace GoogLeNet.Analysis;
 
 /// <summary>Where one model's parameters sit, and what one forward pass costs.</summary>
+/// <param name="Model">The registered name of the model.</param>
+/// <param name="Channels">Input channels of the reference definition (<see cref="ModelInfo.DefaultChannels"/>).</param>
+/// <param name="Classes">Classes of the reference definition (<see cref="ModelInfo.ReferenceClasses"/>).</param>
+/// <param name="Params">All parameters, auxiliary heads included.</param>
 /// <param name="Macs">Multiply-adds at the report's input size; null when the model does not accept that size.</param>
+/// <param name="FcParams">Parameters of the fully connected (<c>Linear</c>) layers.</param>
+/// <param name="ConvParams">Parameters of the convolutions, biases included.</param>
+/// <param name="OtherParams">The remaining parameters (batch normalisation's scales and shifts).</param>
 /// <param name="CheckpointBytes">Size of the model's weights saved in TorchSharp's format.</param>
 /// <param name="TrainingOnlyParams">Parameters of auxiliary heads that inference does not run.</param>
 public sealed record ParameterRow(string Model, int Channels, int Classes, long Params, long? Macs, long FcParams, long ConvParams, long OtherParams,
     long TrainingOnlyParams, long CheckpointBytes)
 {
+    /// <summary>Fraction of <see cref="Params"/> in fully connected layers, 0 to 1 (0 for a model without parameters).</summary>
     public double FcShare => Params == 0 ? 0 : (double)FcParams / Params;
 }
 

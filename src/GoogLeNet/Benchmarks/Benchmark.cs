@@ -18,8 +18,22 @@ internal sealed record BenchmarkResult(string Model, int BatchSize, int Size, in
 /// </summary>
 internal static class Benchmark
 {
+    /// <summary>
+    /// Times <paramref name="steps"/> training steps and as many inference batches of a registered model on one synthetic
+    /// batch, and libtorch's float32 matrix product for reference.
+    /// </summary>
+    /// <param name="modelName">The registered name of the model (case-insensitive).</param>
+    /// <param name="batchSize">Images per training step and per inference batch.</param>
+    /// <param name="size">Side of the square input, in pixels.</param>
+    /// <param name="steps">Timed training steps, and timed inference batches: 1 to 100,000.</param>
+    /// <param name="threads">libtorch's CPU threads, 1 to 1,024.</param>
     /// <param name="microBatch">Slice size of each training step (0: the whole batch), as <c>train --micro-batch</c>.</param>
+    /// <param name="warmup">Fewest untimed training steps before the timed ones (see <see cref="WarmUp"/>), and untimed
+    /// inference batches (at least one); not negative.</param>
+    /// <param name="progress">Told of each phase as it begins; null for none.</param>
     /// <param name="channelsLast">Run in channels-last memory order, as train, evaluate and predict do.</param>
+    /// <exception cref="InvalidSettingException">A size, batch size, slice, thread or step count is out of range.</exception>
+    /// <exception cref="GoogLeNetException">The model is unknown or does not accept the size.</exception>
     public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int microBatch = 0, int warmup = 3,
         IProgress<string>? progress = null, bool channelsLast = true)
     {
@@ -86,6 +100,8 @@ internal static class Benchmark
     /// for the first five or six steps at batch 128, then flat), and rss_growth_pct is meant to catch memory
     /// that keeps growing, not that settling. A leak still shows over the timed steps.
     /// </summary>
+    /// <param name="step">One training step.</param>
+    /// <param name="minimum">Fewest steps to run.</param>
     /// <param name="residentMb">Resident memory now (the process's, unless a test says otherwise).</param>
     /// <returns>The number of warm-up steps run.</returns>
     public static int WarmUp(Action step, int minimum, Func<double>? residentMb = null)

@@ -5,9 +5,12 @@ using GoogLeNet.Training;
 namespace GoogLeNet.Benchmarks;
 
 /// <summary>One real epoch measured whole, and the time the benchmark's rates allow it.</summary>
+/// <param name="TrainImages">Training images of the epoch.</param>
+/// <param name="TestImages">Test images of its evaluation.</param>
 /// <param name="EpochSeconds">The whole epoch as <c>train</c> runs it: batches read and resized, training steps,
 /// the test evaluation, the checkpoint, the metrics and (through the observer) the plot.</param>
 /// <param name="BudgetSeconds"><see cref="EpochCheck.Allowance"/> x (training images / training rate + test images / inference rate).</param>
+/// <param name="TestAcc">Test accuracy after the epoch, 0 to 1.</param>
 internal sealed record EpochCheckResult(int TrainImages, int TestImages, double EpochSeconds, double BudgetSeconds, double TestAcc)
 {
     public bool WithinBudget => EpochSeconds <= BudgetSeconds;
@@ -30,8 +33,13 @@ internal static class EpochCheck
             throw new InvalidSettingException("EpochCheck.Run times a real epoch, which trains channels-last: its rates must be measured channels-last too");
     }
 
+    /// <summary>Trains one epoch as <c>train</c> does, in a temporary run folder deleted afterwards, and times it whole.</summary>
     /// <param name="rates">Measured just before, with the same model, batch, size, threads and memory order.</param>
+    /// <param name="train">The training images; the epoch trains on all of them.</param>
+    /// <param name="test">The test images, evaluated after the epoch.</param>
     /// <param name="observer">What <c>train</c> would show and draw, given the run folder.</param>
+    /// <param name="cancellationToken">Stops the epoch between two steps or during its test pass.</param>
+    /// <exception cref="InvalidSettingException">The rates were measured in NCHW order.</exception>
     public static EpochCheckResult Run(BenchmarkResult rates, ImageDataset train, ImageDataset test,
         Func<RunFolder, ITrainingCallback> observer, CancellationToken cancellationToken = default)
     {

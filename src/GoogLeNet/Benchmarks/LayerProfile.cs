@@ -6,16 +6,27 @@ using static TorchSharp.torch;
 namespace GoogLeNet.Benchmarks;
 
 /// <summary>One kind of layer's share of a training step and of an inference batch.</summary>
+/// <param name="Kind">The kind of layer (<c>convolution 3x3</c>, <c>max pooling</c>, ...), or the time outside the layers.</param>
+/// <param name="Layers">Layers of that kind (0 for the time outside the layers).</param>
 /// <param name="Milliseconds">Forward and backward, training mode.</param>
+/// <param name="Share"><paramref name="Milliseconds"/> as a fraction of the whole training step.</param>
+/// <param name="MultiplyAdds">Multiply-adds of those layers' forward passes on one batch (0 for layers that do none).</param>
 /// <param name="Gflops">For convolutions and linear layers: 6 x multiply-adds / time (forward and backward), else null.</param>
 /// <param name="InferenceMilliseconds">Forward only, evaluation mode, no gradients.</param>
+/// <param name="InferenceShare"><paramref name="InferenceMilliseconds"/> as a fraction of the whole inference batch.</param>
 /// <param name="InferenceGflops">For convolutions and linear layers: 2 x multiply-adds / inference time, else null.</param>
 internal sealed record ProfileRow(string Kind, int Layers, double Milliseconds, double Share, long MultiplyAdds, double? Gflops,
     double InferenceMilliseconds, double InferenceShare, double? InferenceGflops);
 
 /// <summary>Where a training step's and an inference batch's time goes, by kind of layer.</summary>
+/// <param name="Model">The registered name of the model.</param>
+/// <param name="BatchSize">Images per training step and per inference batch.</param>
+/// <param name="Size">Side of the square input, in pixels.</param>
+/// <param name="Threads">libtorch's CPU threads.</param>
+/// <param name="Layout">Memory order: <c>nhwc</c> (channels-last) or <c>nchw</c>.</param>
 /// <param name="StepMilliseconds">A whole training step (forward, loss, backward, SGD update), median.</param>
 /// <param name="InferenceMilliseconds">A whole inference batch (evaluation mode, no gradients), median.</param>
+/// <param name="Rows">One row per kind of layer, slowest in training first, then the time outside the layers.</param>
 internal sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, string Layout, double StepMilliseconds,
     double InferenceMilliseconds, IReadOnlyList<ProfileRow> Rows);
 

@@ -26,7 +26,18 @@ internal sealed class SyntheticRun : IDisposable
     public Tensor X { get; }
     public Tensor Y { get; }
 
+    /// <summary>
+    /// Builds the model for 1 channel and 10 classes from seed 0 (Xavier-uniform), and a batch of uniform random
+    /// images in [0, 1) with random labels 0 to 9.
+    /// </summary>
+    /// <param name="modelName">The registered name of the model (case-insensitive).</param>
+    /// <param name="batchSize">Images in the batch.</param>
+    /// <param name="size">Side of the square images, in pixels.</param>
+    /// <param name="threads">libtorch's CPU threads, set here for the whole process.</param>
+    /// <param name="channelsLast">Lay out the weights and the images in channels-last order.</param>
     /// <param name="slice">The --micro-batch the memory check counts (0: the whole batch).</param>
+    /// <exception cref="InvalidSettingException">A size, batch size, slice or thread count is out of range.</exception>
+    /// <exception cref="GoogLeNetException">The model is unknown or does not accept the size.</exception>
     public static SyntheticRun Create(string modelName, int batchSize, int size, int threads, bool channelsLast, int slice = 0)
     {
         OptionLimits.Side(size, "Benchmark.Run(size)");

@@ -16,6 +16,13 @@ public sealed class BatchSource : IDisposable
     private readonly bool _shuffle;
     private readonly int _seed;
 
+    /// <summary>Batches of <paramref name="data"/>, which is copied into tensors here.</summary>
+    /// <param name="data">The images and labels.</param>
+    /// <param name="batchSize">Images per batch, 1 or more.</param>
+    /// <param name="size">Side of the square the images are resized to, in pixels.</param>
+    /// <param name="shuffle">Reshuffle the order every epoch (training); false keeps the dataset's order (testing).</param>
+    /// <param name="seed">Seeds the shuffle, together with the epoch number.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     public BatchSource(ImageDataset data, int batchSize, int size, bool shuffle, int seed)
     {
         if (batchSize < 1)
@@ -39,6 +46,7 @@ public sealed class BatchSource : IDisposable
     /// The batches of one epoch. Each batch's tensors belong to the caller's dispose scope (or are the
     /// caller's to dispose).
     /// </summary>
+    /// <param name="epoch">0-based epoch number; with the seed it fixes the order.</param>
     /// <param name="skip">Batches of the epoch's order to leave out at its start (those a resumed run has already trained on).</param>
     public IEnumerable<(Tensor X, Tensor Y)> Epoch(int epoch, int skip = 0)
     {
@@ -60,6 +68,7 @@ public sealed class BatchSource : IDisposable
         return (Preprocessing.ToModelInput(bytes, _size), _labels.index_select(0, index));
     }
 
+    /// <summary>Releases the tensors that hold the dataset.</summary>
     public void Dispose()
     {
         _images.Dispose();

@@ -4,5 +4,6 @@ namespace GoogLeNet.Data;
 public sealed class DataFileException(string path, string problem, Exception? inner = null)
     : GoogLeNetException($"{path}: {problem}", inner)
 {
+    /// <summary>The file the problem is with, as it was named.</summary>
     public string FilePath { get; } = path;
 }

@@ -12,11 +12,15 @@ public sealed record DataLocation(string Directory, string Source);
 /// </summary>
 public static class FashionMnist
 {
+    /// <summary>The ten classes' names, in the order of their labels 0 to 9.</summary>
     public static readonly IReadOnlyList<string> ClassNames =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
+    /// <summary>The environment variable that names the folder holding the files, consulted when no folder is given.</summary>
     public const string EnvironmentVariable = "FASHION_MNIST_DIR";
+    /// <summary>Where Debian's <c>dataset-fashion-mnist</c> package installs the files.</summary>
     public const string SystemDirectory = "/usr/share/datasets/fashion-mnist";
+    /// <summary>Where <see cref="DownloadAsync"/> fetches the <c>.gz</c> files from by default; ends in a slash.</summary>
     public const string DownloadBase = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
 
     /// <summary>The four files, with the MD5 of the canonical .gz download (from the dataset's README).</summary>
@@ -141,6 +145,7 @@ public static class FashionMnist
     public static string SearchedDescription() =>
         $"looked in FashionMnist.Locate(explicitDirectory), ${EnvironmentVariable}, {SystemDirectory} and {CacheDirectory}";
 
+    /// <summary>The MD5 of <paramref name="data"/> in lower-case hexadecimal, as <see cref="Files"/> lists them.</summary>
     public static string Md5Of(byte[] data) => Convert.ToHexStringLower(MD5.HashData(data));
 
     private static string? FindFile(string directory, string stem)

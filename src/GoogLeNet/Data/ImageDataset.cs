@@ -24,11 +24,17 @@ public sealed class ImageDataset
         NumClasses = numClasses;
     }
 
+    /// <summary>The pixels, <see cref="Count"/> x <see cref="Rows"/> x <see cref="Cols"/> bytes, image after image, each row-major.</summary>
     public byte[] Images { get; }
+    /// <summary>Each image's class, 0 to <see cref="NumClasses"/> - 1.</summary>
     public byte[] Labels { get; }
+    /// <summary>Height of every image, in pixels.</summary>
     public int Rows { get; }
+    /// <summary>Width of every image, in pixels.</summary>
     public int Cols { get; }
+    /// <summary>Number of classes.</summary>
     public int NumClasses { get; }
+    /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
 
     /// <summary>The classes' names, in the order of their labels.</summary>

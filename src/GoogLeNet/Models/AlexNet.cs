@@ -19,6 +19,9 @@ public sealed class AlexNet : Classifier
     private readonly Sequential fc7;
     private readonly Linear fc8;
 
+    /// <summary>An AlexNet with framework-default weights.</summary>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
     public AlexNet(int inChannels = 1, int numClasses = 10) : base("alexnet", inChannels, numClasses)
     {
         conv1 = Sequential(Conv2d(inChannels, 96, 11, stride: 4, padding: 1), ReLU(), MaxPool2d(3, stride: 2));
@@ -35,5 +38,6 @@ public sealed class AlexNet : Classifier
         Stages = [("conv1", conv1), ("conv2", conv2), ("conv3-5", conv3), ("fc6", fc6), ("fc7", fc7), ("fc8", fc8)];
     }
 
+    /// <summary>conv1, conv2, conv3-5 (three convolutions and a max-pool), fc6, fc7 and fc8, in forward order.</summary>
     public override IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 }

@@ -38,6 +38,9 @@ public sealed class ChapterGoogLeNet : Classifier
     private readonly Sequential b5;
     private readonly Linear head;
 
+    /// <summary>The chapter's network with framework-default weights.</summary>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
     /// <param name="batchNorm">
     /// Batch normalisation after every convolution (the chapter's first exercise; Ioffe and Szegedy 2015):
     /// the registry's <c>googlenet-bn</c>.
@@ -66,6 +69,7 @@ public sealed class ChapterGoogLeNet : Classifier
         Stages = [("b1", b1), ("b2", b2), ("b3", b3), ("b4", b4), ("b5", b5), ("head", head)];
     }
 
+    /// <summary>b1, b2, b3, b4, b5 (ending in global average pooling, flattened) and head, in forward order.</summary>
     public override IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 
     private static Sequential InceptionStage(IReadOnlyList<InceptionSpec> specs, ref int channels, bool bn, Module<Tensor, Tensor> pool)

@@ -10,14 +10,20 @@ namespace GoogLeNet.Models;
 /// </summary>
 public abstract class Classifier : Module<Tensor, Tensor>
 {
+    /// <summary>A classifier whose module name is <paramref name="name"/>.</summary>
+    /// <param name="name">The module name: the model's registered name, which checkpoints record.</param>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
     protected Classifier(string name, int inChannels, int numClasses) : base(name)
     {
         InChannels = inChannels;
         NumClasses = numClasses;
     }
 
+    /// <summary>Channels of the input images the network was built for.</summary>
     public int InChannels { get; }
 
+    /// <summary>Number of classes, the length of each output score vector.</summary>
     public int NumClasses { get; }
 
     /// <summary>The stages in forward order, named as in the book (b1..b5, head).</summary>
@@ -33,6 +39,9 @@ public abstract class Classifier : Module<Tensor, Tensor>
         return (logits, loss(logits, target));
     }
 
+    /// <summary>Runs the <see cref="Stages"/> in order, releasing each intermediate output.</summary>
+    /// <param name="x">A batch of images, N x <see cref="InChannels"/> x H x W.</param>
+    /// <returns>The class scores (logits, before softmax), N x <see cref="NumClasses"/>.</returns>
     public override Tensor forward(Tensor x)
     {
         var stages = Stages;

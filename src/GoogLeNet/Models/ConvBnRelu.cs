@@ -10,6 +10,12 @@ public sealed class ConvBnRelu : Module<Tensor, Tensor>
     private readonly Conv2d conv;
     private readonly BatchNorm2d bn;
 
+    /// <summary>A unit with a rectangular kernel (1 x n, n x 1 in the factorised Inception blocks).</summary>
+    /// <param name="inChannels">Channels of the input.</param>
+    /// <param name="outChannels">Channels of the output.</param>
+    /// <param name="kernel">Height and width of the kernel.</param>
+    /// <param name="stride">Stride in both directions.</param>
+    /// <param name="padding">Zero padding in height and width; null for half the kernel on each axis, which keeps the size for odd kernels at stride 1.</param>
     public ConvBnRelu(int inChannels, int outChannels, (int H, int W) kernel, int stride = 1, (int H, int W)? padding = null)
         : base(nameof(ConvBnRelu))
     {
@@ -20,13 +26,22 @@ public sealed class ConvBnRelu : Module<Tensor, Tensor>
         OutChannels = outChannels;
     }
 
+    /// <summary>A unit with a square kernel.</summary>
+    /// <param name="inChannels">Channels of the input.</param>
+    /// <param name="outChannels">Channels of the output.</param>
+    /// <param name="kernel">Side of the kernel.</param>
+    /// <param name="stride">Stride in both directions.</param>
+    /// <param name="padding">Zero padding on every side; null for half the kernel, which keeps the size for odd kernels at stride 1.</param>
     public ConvBnRelu(int inChannels, int outChannels, int kernel, int stride = 1, int? padding = null)
         : this(inChannels, outChannels, (kernel, kernel), stride, padding is { } p ? (p, p) : null)
     {
     }
 
+    /// <summary>Channels of the output.</summary>
     public int OutChannels { get; }
 
+    /// <summary>Convolution, batch normalisation and ReLU of <paramref name="x"/>.</summary>
+    /// <param name="x">The input, N x inChannels x H x W.</param>
     public override Tensor forward(Tensor x)
     {
         using var y = conv.call(x);

@@ -15,6 +15,11 @@ public abstract class GridReductionNetwork : Classifier
     protected sealed record Parts(Sequential Stem, Sequential StageA, ConcatBranches ReductionA, Sequential StageB,
         ConcatBranches ReductionB, Sequential StageC, Sequential Head);
 
+    /// <summary>A network of the given parts, registered under their module names.</summary>
+    /// <param name="name">The module name: the model's registered name, which checkpoints record.</param>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
+    /// <param name="parts">The parts, which must fit together (each one's output channels the next one's input).</param>
     protected GridReductionNetwork(string name, int inChannels, int numClasses, Parts parts) : base(name, inChannels, numClasses)
     {
         // The module names (and so every state-dict key) are those the networks used when each declared its
@@ -30,5 +35,6 @@ public abstract class GridReductionNetwork : Classifier
         Stages = layout.Select(p => (p.Stage, p.Part)).ToArray();
     }
 
+    /// <summary>stem, stage-a, reduction-a, stage-b, reduction-b, stage-c and head, in forward order.</summary>
     public sealed override IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 }

@@ -13,6 +13,9 @@ public sealed class InceptionAux : Module<Tensor, Tensor>
 {
     private readonly Sequential layers;
 
+    /// <summary>An auxiliary classifier on a map of <paramref name="inChannels"/> channels.</summary>
+    /// <param name="inChannels">Channels of the Inception block output it reads.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
     public InceptionAux(int inChannels, int numClasses) : base(nameof(InceptionAux))
     {
         layers = Sequential(
@@ -25,5 +28,8 @@ public sealed class InceptionAux : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Class scores (logits) from a feature map of any height and width.</summary>
+    /// <param name="x">The feature map, N x inChannels x H x W.</param>
+    /// <returns>N x numClasses scores.</returns>
     public override Tensor forward(Tensor x) => layers.call(x);
 }

@@ -16,6 +16,9 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>
     private readonly Sequential p3;
     private readonly Sequential p4;
 
+    /// <summary>A block on an input of <paramref name="inChannels"/> channels with the paths of <paramref name="spec"/>.</summary>
+    /// <param name="inChannels">Channels of the input.</param>
+    /// <param name="spec">Output channels of the four paths.</param>
     /// <param name="batchNorm">Conv (without bias), batch norm, ReLU instead of conv, ReLU (Ioffe and Szegedy 2015).</param>
     public InceptionBlock(int inChannels, InceptionSpec spec, bool batchNorm = false) : base(nameof(InceptionBlock))
     {
@@ -35,8 +38,12 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Output channels of the four paths.</summary>
     public InceptionSpec Spec { get; }
 
+    /// <summary>The four paths' outputs concatenated on the channel axis.</summary>
+    /// <param name="x">The input, N x inChannels x H x W.</param>
+    /// <returns>N x <see cref="InceptionSpec.OutChannels"/> x H x W.</returns>
     public override Tensor forward(Tensor x)
     {
         using var y1 = p1.call(x);

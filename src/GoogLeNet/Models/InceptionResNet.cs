@@ -16,6 +16,9 @@ namespace GoogLeNet.Models;
 /// </summary>
 public sealed class InceptionResNet : GridReductionNetwork
 {
+    /// <summary>An Inception-ResNet with framework-default weights.</summary>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
     public InceptionResNet(int inChannels = 1, int numClasses = 10)
         : base("inception-resnet", inChannels, numClasses, Build(inChannels, numClasses))
     {

@@ -25,6 +25,9 @@ public sealed class InceptionV3 : GridReductionNetwork
 {
     private const int N = 5;
 
+    /// <summary>An Inception-v3 with framework-default weights.</summary>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
     public InceptionV3(int inChannels = 1, int numClasses = 10) : base("inception-v3", inChannels, numClasses, Build(inChannels, numClasses))
     {
     }

@@ -13,6 +13,7 @@ public sealed record ModelInfo(string Name, string Description, int DefaultSize,
 /// <summary>Every model the command-line tool and the analyses know by name.</summary>
 public static class ModelRegistry
 {
+    /// <summary>Every registered model, in the order listings show them.</summary>
     public static IReadOnlyList<ModelInfo> All { get; } =
     [
         new("googlenet", "The chapter's simplified GoogLeNet (b1..b5, nine Inception blocks, global average pooling)",
@@ -33,6 +34,7 @@ public static class ModelRegistry
             DefaultSize: 224, DefaultChannels: 1, (c, k) => new NiN(c, k)),
     ];
 
+    /// <summary>The registered names, in the order of <see cref="All"/>.</summary>
     public static IEnumerable<string> Names => All.Select(m => m.Name);
 
     /// <summary>The model of that name (case-insensitive), or null.</summary>

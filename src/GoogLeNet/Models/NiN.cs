@@ -17,6 +17,9 @@ public sealed class NiN : Classifier
     private readonly Sequential nin4;
     private readonly Sequential head;
 
+    /// <summary>A Network in Network with framework-default weights.</summary>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
     public NiN(int inChannels = 1, int numClasses = 10) : base("nin", inChannels, numClasses)
     {
         nin1 = Sequential([.. Block(inChannels, 96, 11, 4, 0), MaxPool2d(3, stride: 2)]);
@@ -28,6 +31,7 @@ public sealed class NiN : Classifier
         Stages = [("nin1", nin1), ("nin2", nin2), ("nin3", nin3), ("nin4", nin4), ("head", head)];
     }
 
+    /// <summary>nin1, nin2, nin3, nin4 and head (global average pooling, flattened), in forward order.</summary>
     public override IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 
     private static Module<Tensor, Tensor>[] Block(int inChannels, int outChannels, int kernel, int stride, int padding) =>

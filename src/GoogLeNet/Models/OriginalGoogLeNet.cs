@@ -38,6 +38,9 @@ public sealed class OriginalGoogLeNet : Classifier
     private readonly InceptionAux aux1;
     private readonly InceptionAux aux2;
 
+    /// <summary>The 2014 network with framework-default weights; by default for the paper's 3-channel images and 1,000 classes.</summary>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
     public OriginalGoogLeNet(int inChannels = 3, int numClasses = 1000) : base("googlenet-original", inChannels, numClasses)
     {
         conv1 = Sequential(

@@ -15,6 +15,10 @@ public sealed class ResidualInceptionBlock : Module<Tensor, Tensor>
     private readonly Conv2d project;
     private readonly double _scale;
 
+    /// <summary>A residual block around <paramref name="branches"/>.</summary>
+    /// <param name="branches">The parallel branches on the block's input.</param>
+    /// <param name="channels">Channels of the block's input and output, which the projection restores.</param>
+    /// <param name="scale">Factor on the projected branches before they are added to the input (0.1 to 0.3 in the paper).</param>
     public ResidualInceptionBlock(ConcatBranches branches, int channels, double scale) : base(nameof(ResidualInceptionBlock))
     {
         this.branches = branches;
@@ -23,6 +27,8 @@ public sealed class ResidualInceptionBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>ReLU(<paramref name="x"/> + scale x projection(branches(<paramref name="x"/>))).</summary>
+    /// <param name="x">The input, N x channels x H x W; the output has the same shape.</param>
     public override Tensor forward(Tensor x)
     {
         using var mixed = branches.call(x);

@@ -8,7 +8,7 @@ namespace GoogLeNet.Models;
 /// VGG-11 as the book defines it (section "Networks Using Blocks"): five VGG blocks of 3x3 convolutions
 /// with conv_arch ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)), each ending in a 2x2 max-pool, then
 /// three fully connected layers. The first is sized for the 512 x 7 x 7 map of a 224x224 input.
-/// <paramref name="channelDivisor"/> is the book's training shortcut (channels / 4, "small_conv_arch").
+/// The constructor's <c>channelDivisor</c> is the book's training shortcut (channels / 4, "small_conv_arch").
 /// </summary>
 public sealed class Vgg11 : Classifier
 {
@@ -20,6 +20,10 @@ public sealed class Vgg11 : Classifier
     private readonly Sequential fc7;
     private readonly Linear fc8;
 
+    /// <summary>A VGG-11 with framework-default weights.</summary>
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="numClasses">Number of classes, the length of each output score vector.</param>
+    /// <param name="channelDivisor">Divides every block's channels: 1 for VGG-11 itself, 4 for the book's <c>small_conv_arch</c>.</param>
     public Vgg11(int inChannels = 1, int numClasses = 10, int channelDivisor = 1) : base("vgg11", inChannels, numClasses)
     {
         int channels = inChannels;
@@ -46,5 +50,6 @@ public sealed class Vgg11 : Classifier
         Stages = stages;
     }
 
+    /// <summary>block1 to block5, fc6, fc7 and fc8, in forward order.</summary>
     public override IReadOnlyList<(string Name, Module<Tensor, Tensor> Module)> Stages { get; }
 }

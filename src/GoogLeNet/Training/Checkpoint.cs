@@ -65,6 +65,11 @@ public sealed record CheckpointMetadata(int Format, string Model, int InChannels
 /// <param name="Batches">Steps in a whole epoch.</param>
 /// <param name="Examples">Training examples in the data the epoch was shuffled from (another count would shuffle them otherwise); 0 when not recorded.</param>
 /// <param name="LossSum">Sum over the examples seen of their training loss.</param>
+/// <param name="Correct">Training examples so far in this epoch that their step classified correctly.</param>
+/// <param name="Seen">Training examples the epoch's steps have taken so far.</param>
+/// <param name="TrainSeconds">Time spent in training steps so far in this epoch, data loading excluded.</param>
+/// <param name="WallSeconds">The epoch's time so far.</param>
+/// <param name="RandomState">The state of libtorch's CPU random generator, as its <c>get_state</c> gives it.</param>
 public sealed record EpochProgress(int Steps, int Batches, int Examples, double LossSum, long Correct, long Seen, double TrainSeconds, double WallSeconds,
     byte[] RandomState);
 
@@ -88,7 +93,9 @@ public sealed class Checkpoint
         OptimizerState = optimizerState;
     }
 
+    /// <summary>The file the checkpoint was read from.</summary>
     public string Path { get; }
+    /// <summary>What the checkpoint says about itself besides the weights.</summary>
     public CheckpointMetadata Metadata { get; }
     private byte[] ModelState { get; }
     private byte[] OptimizerState { get; }
@@ -283,6 +290,8 @@ public sealed class Checkpoint
         }
     }
 
+    /// <summary>Loads the saved optimiser state (SGD's momentum buffers) into <paramref name="optimizer"/>.</summary>
+    /// <param name="optimizer">An optimiser of the same kind, over the parameters of a model of the same architecture.</param>
     public void LoadOptimizer(OptimizerHelper optimizer)
     {
         using var reader = new BinaryReader(new MemoryStream(OptimizerState));

@@ -9,6 +9,8 @@ namespace GoogLeNet.Training;
 
 /// <summary>One entry of a comparison: a registered model, optionally with its own label smoothing.</summary>
 /// <param name="Label">As given on the command line, e.g. <c>googlenet-bn:ls=0.1</c>.</param>
+/// <param name="Model">The registered name of the model, as the registry spells it.</param>
+/// <param name="LabelSmoothing">The entry's own label smoothing; null for the comparison's.</param>
 internal sealed record ComparisonEntry(string Label, string Model, double? LabelSmoothing)
 {
     /// <summary>The comparison's options for this entry: its model, and its own label smoothing if it has one.</summary>
@@ -34,6 +36,7 @@ internal sealed record ComparisonRow(string Label, string Model, long Params, lo
 
 /// <summary>What a comparison was started with, kept beside its results so that <c>compare --resume</c> can finish it.</summary>
 /// <param name="Models">The entries as given, e.g. <c>googlenet-bn:ls=0.1</c>.</param>
+/// <param name="Options">The options every entry trains with, before its own label smoothing.</param>
 /// <param name="Data">The data folder, as a full path.</param>
 internal sealed record ComparisonPlan(IReadOnlyList<string> Models, TrainOptions Options, string Data);
 
@@ -85,7 +88,14 @@ internal static class Comparison
     /// <summary>Written into an entry's run folder when it diverges, so that a resumed comparison keeps that outcome.</summary>
     public const string DivergedFile = "diverged.json";
 
+    /// <summary>Trains every entry in turn, each in its own run folder, and returns one row per entry, in their order.</summary>
+    /// <param name="entries">The models to train.</param>
+    /// <param name="options">The options every entry trains with, before its own label smoothing.</param>
+    /// <param name="directory">The comparison's folder; each entry trains in a subfolder named after its label.</param>
+    /// <param name="train">The training images.</param>
+    /// <param name="test">The test images.</param>
     /// <param name="observer">Makes the observer of an entry's training; gets the checkpoint it resumes from, if any.</param>
+    /// <param name="cancellationToken">Stops the entry in training, and with it the comparison.</param>
     /// <param name="resume">Keep entries that finished and continue the one with a checkpoint (compare --resume).</param>
     /// <param name="kept">Told of each entry that had finished (or diverged) before and is not trained again.</param>
     /// <param name="loss">Overrides every entry's training loss (see <see cref="Trainer.Run"/>).</param>

@@ -5,6 +5,9 @@ using static TorchSharp.torch;
 namespace GoogLeNet.Training;
 
 /// <summary>Accuracy, mean loss and the confusion matrix of a model on a dataset.</summary>
+/// <param name="Accuracy">Fraction of the examples classified correctly, 0 to 1 (0 when there were none).</param>
+/// <param name="Loss">Mean cross-entropy per example (0 when there were none).</param>
+/// <param name="Examples">Examples evaluated.</param>
 /// <param name="Confusion">Confusion[true][predicted] counts.</param>
 public sealed record EvaluationResult(double Accuracy, double Loss, long Examples, long[][] Confusion)
 {

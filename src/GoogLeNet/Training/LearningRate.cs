@@ -8,7 +8,9 @@ namespace GoogLeNet.Training;
 /// </summary>
 public static class LearningRate
 {
+    /// <summary>The book's schedule: the same rate at every step.</summary>
     public const string Constant = "constant";
+    /// <summary>Half a cosine from the given rate towards 0 over all the run's steps.</summary>
     public const string Cosine = "cosine";
 
     /// <summary>The schedules <c>--lr-schedule</c> accepts, the default first.</summary>

@@ -115,7 +115,9 @@ internal sealed class RunFolder : IDisposable
     /// Creates <paramref name="fullPath"/> if needed and proves it writable by writing and deleting a file,
     /// so that an unwritable output folder is refused before any work starts.
     /// </summary>
+    /// <param name="fullPath">The folder, as a full path.</param>
     /// <param name="shown">The folder as the user typed it, for the message.</param>
+    /// <exception cref="GoogLeNetException">The folder cannot be created or written to.</exception>
     public static void PrepareOutput(string fullPath, string shown)
     {
         try
@@ -158,6 +160,8 @@ internal sealed class RunFolder : IDisposable
     /// Takes an advisory lock on <paramref name="lockName"/> in <paramref name="directory"/> (released by the kernel if
     /// the process dies), for one process at a time.
     /// </summary>
+    /// <param name="directory">The folder to lock.</param>
+    /// <param name="lockName">The name of the lock file in it, created if missing.</param>
     /// <param name="activity">What the holder does there, for the message: "training".</param>
     /// <exception cref="RunFolderInUseException">Another process holds it.</exception>
     /// <exception cref="GoogLeNetException">The lock file cannot be opened for writing (a read-only mount).</exception>
@@ -261,6 +265,7 @@ internal sealed class RunFolder : IDisposable
     /// <paramref name="recorded"/>, the data folder a run or comparison was started on, if it is still there; null when
     /// it records none or is gone and may be looked for again (a relative path, the download cache).
     /// </summary>
+    /// <param name="recorded">The recorded data folder; null when none was recorded.</param>
     /// <param name="recordedIn">The file that records it, for the message.</param>
     /// <exception cref="GoogLeNetException">The recorded folder is gone.</exception>
     public static string? StillThere(string? recorded, string recordedIn)
@@ -276,8 +281,8 @@ internal sealed class RunFolder : IDisposable
 
 }
 
-/// <summary>Another process holds the run folder (see <see cref="RunFolder.Lock"/>).</summary>
 /// <summary>A run's <c>config.json</c>: the resolved options and the data folder it was started on (either may be missing in a damaged file).</summary>
 internal sealed record RunConfig(TrainOptions? Options, string? Data);
 
+/// <summary>Another process holds the run folder (see <see cref="RunFolder.Lock"/>).</summary>
 internal sealed class RunFolderInUseException(string message, Exception inner) : GoogLeNetException(message, inner);

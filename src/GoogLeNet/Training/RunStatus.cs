@@ -12,8 +12,12 @@ namespace GoogLeNet.Training;
 /// <c>training</c> (another process holds the folder's lock now), <c>finished</c> (summary.json), <c>diverged</c> (a comparison
 /// entry's diverged.json), <c>stopped</c> (a checkpoint and no process), <c>not started</c> (config.json only) or <c>unreadable</c>.
 /// </param>
+/// <param name="EpochsDone">Epochs its checkpoint has completed; 0 without a readable one.</param>
+/// <param name="Epochs">Epochs the run was started for; null when they cannot be read.</param>
 /// <param name="Progress">How far its checkpoint is: "4 of 10 epochs", or "epoch 5 of 10, step 120 of 469" part-way through one; null without one.</param>
 /// <param name="TestAcc">The test accuracy of its last finished epoch.</param>
+/// <param name="Lr">The learning rate as <see cref="TrainOptions.DescribeLr"/> states it; null when no options can be read.</param>
+/// <param name="SavedUtc">When its checkpoint was written; null without one.</param>
 /// <param name="Problem">Why the checkpoint or config could not be read, for <c>unreadable</c>.</param>
 internal sealed record RunStatus(string Folder, string? Model, string State, int EpochsDone, int? Epochs, string? Progress, double? TestAcc,
     string? Lr, DateTime? SavedUtc, string? Problem = null)

@@ -34,12 +34,20 @@ internal static class SgdStep
         return requested;
     }
 
+    /// <summary>One optimiser step on the batch (<paramref name="x"/>, <paramref name="y"/>).</summary>
+    /// <param name="model">The network, in training mode.</param>
+    /// <param name="optimizer">The optimiser of its parameters; its gradients are zeroed first.</param>
+    /// <param name="x">The batch's images, N x C x H x W, on the model's device.</param>
+    /// <param name="y">Their labels (N, int64).</param>
+    /// <param name="loss">The training loss of (logits, labels), a mean over the examples it is given.</param>
+    /// <param name="microBatch">Examples per slice, 1 or more (<see cref="Resolve"/> gives it); N or more for the whole batch at once.</param>
     /// <param name="checkLoss">Called with each slice's loss before its backward pass (the divergence check).</param>
     /// <remarks>
     /// The step holds its own dispose scope, so every caller (train, bench, the layer profiler) releases what
     /// it made, the optimiser's handles on the gradients included, when it returns rather than at the next
     /// garbage collection.
     /// </remarks>
+    /// <returns>The batch's mean loss and how many of its examples were classified right, before the update.</returns>
     public static StepResult Run(Classifier model, OptimizerHelper optimizer, Tensor x, Tensor y, Func<Tensor, Tensor, Tensor> loss,
         int microBatch, Action<float>? checkLoss = null)
     {

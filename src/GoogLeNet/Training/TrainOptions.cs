@@ -6,15 +6,25 @@ namespace GoogLeNet.Training;
 /// <summary>Everything that defines a training run. The defaults are the book's recipe.</summary>
 public sealed record TrainOptions
 {
+    /// <summary>The registered name of the model to train (<see cref="ModelRegistry"/>); the chapter's <c>googlenet</c> by default.</summary>
     public string Model { get; init; } = "googlenet";
+    /// <summary>Passes over the training data, 1 to 100,000.</summary>
     public int Epochs { get; init; } = 10;
+    /// <summary>The SGD learning rate, above 0 and at most 1,000 (the start of the schedule's decay, if it has one).</summary>
     public double Lr { get; init; } = 0.1;
+    /// <summary>Images per SGD step; refused when this machine's memory cannot hold its activations at <see cref="Resize"/>.</summary>
     public int BatchSize { get; init; } = 128;
+    /// <summary>Side of the square the images are resized to, in pixels, 1 to 1,024.</summary>
     public int Resize { get; init; } = 96;
+    /// <summary>Seeds every epoch's order of batches and its dropout; <c>googlenet train</c> also draws the initial weights from it.</summary>
     public int Seed { get; init; } = 1;
+    /// <summary>libtorch's CPU threads for <c>googlenet train</c>, 1 to 1,024; the processor count by default. <see cref="TrainingLoop"/> checks it but leaves the process's setting alone.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Where the network trains: <c>cpu</c> or <c>cuda</c>.</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary>Train on the first this many training images only; null for all of them.</summary>
     public int? TrainLimit { get; init; }
+    /// <summary>Test on the first this many test images only; null for all of them.</summary>
     public int? TestLimit { get; init; }
 
     /// <summary>

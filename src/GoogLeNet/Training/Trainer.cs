@@ -46,8 +46,17 @@ internal static class Trainer
         new SummaryWriter(run.SummaryPath),
     ];
 
+    /// <summary>
+    /// Builds the options' model from their seed (Xavier-uniform), continues it from <paramref name="resume"/> if given,
+    /// and trains it with the <see cref="DefaultCallbacks"/>, holding the folder's lock throughout.
+    /// </summary>
+    /// <param name="options">The run's options, checked here.</param>
+    /// <param name="run">The run folder, whose checkpoint, metrics.csv and summary.json the run writes.</param>
+    /// <param name="train">The training images.</param>
+    /// <param name="test">The test images, evaluated after every epoch.</param>
     /// <param name="progress">Shows the run (the tool's console and curves); told of every hook after the folder's own files are written.</param>
     /// <param name="resume">The folder's checkpoint, to continue from.</param>
+    /// <param name="cancellationToken">Stops the run between two steps or during a test pass: the steps since the last checkpoint are saved, then <see cref="OperationCanceledException"/> is thrown.</param>
     /// <param name="loss">Overrides the training loss that the options choose (<see cref="Losses.For"/>); evaluation always uses plain cross-entropy.</param>
     public static TrainingSummary Run(TrainOptions options, RunFolder run, ImageDataset train, ImageDataset test,
         ITrainingCallback progress, Checkpoint? resume = null, CancellationToken cancellationToken = default,

@@ -27,6 +27,7 @@ public sealed class DivergenceGuard : ITrainingCallback
             throw Diverged(context, "the weights became non-finite");
     }
 
+    /// <param name="context">The run, for where it stands and its last checkpoint.</param>
     /// <param name="what">What stopped being finite: "the loss became NaN".</param>
     private static TrainingDivergedException Diverged(TrainingContext context, string what)
     {
