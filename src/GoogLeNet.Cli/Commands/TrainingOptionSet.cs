@@ -26,6 +26,11 @@ internal sealed class TrainingOptionSet
             DefaultValueFactory = _ => defaults.LrSchedule,
         }.OneOf(LearningRate.Schedules);
         MicroBatch = MicroBatchOption.Create();
+        Momentum = new("--momentum") { Description = "SGD momentum, 0 <= M < 1 (0: the book's plain SGD)", HelpName = "M", DefaultValueFactory = _ => defaults.Momentum };
+        Nesterov = new("--nesterov") { Description = "Nesterov momentum (needs --momentum)" };
+        WeightDecay = new("--weight-decay") { Description = "L2 weight decay of convolution and linear weights, not of biases or batch norm (0 to 0.1)", HelpName = "WD", DefaultValueFactory = _ => defaults.WeightDecay };
+        WarmupEpochs = new("--warmup-epochs") { Description = "Epochs over which the rate rises to --lr before the schedule starts", HelpName = "N", DefaultValueFactory = _ => defaults.WarmupEpochs };
+        Augment = new("--augment") { Description = "Augment training images: crop, flip, erase, comma-separated (random crop with 4-pixel padding, left-right flip, random erasing)", HelpName = "LIST", DefaultValueFactory = _ => defaults.Augment };
         CheckpointEvery = new("--checkpoint-every")
         {
             Description = "Also write the checkpoint during an epoch after this many minutes of training (0: only at epoch ends); Ctrl-C writes it at once",
@@ -45,10 +50,15 @@ internal sealed class TrainingOptionSet
     public Option<double> LabelSmoothing { get; }
     public Option<int> MicroBatch { get; }
     public Option<double> CheckpointEvery { get; }
+    public Option<double> Momentum { get; }
+    public Option<bool> Nesterov { get; }
+    public Option<double> WeightDecay { get; }
+    public Option<int> WarmupEpochs { get; }
+    public Option<string> Augment { get; }
     public Option<string?> Data { get; } = DataOptions.Folder();
 
     /// <summary>Every option above, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, MicroBatch, CheckpointEvery, Data];
+    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, Momentum, Nesterov, WeightDecay, WarmupEpochs, Augment, MicroBatch, CheckpointEvery, Data];
 
     /// <summary>
     /// The options a run or comparison was started with, for <c>--resume</c>. What the result depends on may be
@@ -67,7 +77,9 @@ internal sealed class TrainingOptionSet
         (Option Option, Func<TrainOptions, object?> Value)[] fixedOptions =
         [
             (Lr, o => o.Lr), (LrSchedule, o => o.LrSchedule), (BatchSize, o => o.BatchSize), (Resize, o => o.Resize), (Seed, o => o.Seed),
-            (TrainLimit, o => o.TrainLimit), (TestLimit, o => o.TestLimit), (LabelSmoothing, o => o.LabelSmoothing), .. alsoFixed,
+            (TrainLimit, o => o.TrainLimit), (TestLimit, o => o.TestLimit), (LabelSmoothing, o => o.LabelSmoothing),
+            (Momentum, o => o.Momentum), (Nesterov, o => o.Nesterov), (WeightDecay, o => o.WeightDecay), (WarmupEpochs, o => o.WarmupEpochs),
+            (Augment, o => Augmentation.Parse(o.Augment).ToString()), .. alsoFixed,
             .. epochsMayGrow ? [] : new (Option, Func<TrainOptions, object?>)[] { (Epochs, o => o.Epochs) },
         ];
         foreach (var (option, value) in fixedOptions)
@@ -92,6 +104,8 @@ internal sealed class TrainingOptionSet
         Resize = result.GetValue(Resize), Seed = result.GetValue(Seed), Threads = result.GetValue(Threads),
         TrainLimit = result.GetValue(TrainLimit), TestLimit = result.GetValue(TestLimit),
         LabelSmoothing = result.GetValue(LabelSmoothing), MicroBatch = result.GetValue(MicroBatch), CheckpointMinutes = result.GetValue(CheckpointEvery),
+        Momentum = result.GetValue(Momentum), Nesterov = result.GetValue(Nesterov), WeightDecay = result.GetValue(WeightDecay),
+        WarmupEpochs = result.GetValue(WarmupEpochs), Augment = result.GetValue(Augment) ?? "",
     };
 }
 

@@ -15,6 +15,7 @@ public sealed class BatchSource : IDisposable
     private readonly int _size;
     private readonly bool _shuffle;
     private readonly int _seed;
+    private readonly Augmentation _augment;
 
     /// <summary>Batches of <paramref name="data"/>, which is copied into tensors here.</summary>
     /// <param name="data">The images and labels.</param>
@@ -23,8 +24,10 @@ public sealed class BatchSource : IDisposable
     /// <param name="shuffle">Reshuffle the order every epoch (training); false keeps the dataset's order (testing).</param>
     /// <param name="seed">Seeds the shuffle, together with the epoch number.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
-    public BatchSource(ImageDataset data, int batchSize, int size, bool shuffle, int seed)
+    /// <param name="augment">Random changes to every batch, drawn from (seed, epoch, batch); none when null.</param>
+    public BatchSource(ImageDataset data, int batchSize, int size, bool shuffle, int seed, Augmentation? augment = null)
     {
+        _augment = augment ?? Augmentation.None;
         if (batchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(batchSize));
         _images = tensor(data.Images, [data.Count, 1, data.Rows, data.Cols], ScalarType.Byte);
@@ -56,16 +59,22 @@ public sealed class BatchSource : IDisposable
         for (int start = skip * _batchSize; start < Count; start += _batchSize)
         {
             int n = Math.Min(_batchSize, Count - start);
-            var (x, y) = Batch(order.AsSpan(start, n).ToArray());
+            var random = _augment.IsNone ? null : Augmentation.ForBatch(_seed, epoch, start / _batchSize);
+            var (x, y) = Batch(order.AsSpan(start, n).ToArray(), random);
             yield return (x, y);
         }
     }
 
-    private (Tensor X, Tensor Y) Batch(int[] indices)
+    private (Tensor X, Tensor Y) Batch(int[] indices, Random? random)
     {
         using var index = tensor(indices.Select(i => (long)i).ToArray());
         using var bytes = _images.index_select(0, index);
-        return (Preprocessing.ToModelInput(bytes, _size), _labels.index_select(0, index));
+        if (random is null)
+            return (Preprocessing.ToModelInput(bytes, _size), _labels.index_select(0, index));
+        using var changed = _augment.BeforeResize(bytes, random);
+        var x = Preprocessing.ToModelInput(changed, _size);
+        _augment.AfterResize(x, random);
+        return (x, _labels.index_select(0, index));
     }
 
     /// <summary>Releases the tensors that hold the dataset.</summary>

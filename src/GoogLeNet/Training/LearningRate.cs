@@ -13,18 +13,29 @@ public static class LearningRate
     /// <summary>Half a cosine from the given rate towards 0 over all the run's steps.</summary>
     public const string Cosine = "cosine";
 
-    /// <summary>The schedules <c>--lr-schedule</c> accepts, the default first.</summary>
+    /// <summary>The schedules <see cref="TrainOptions.LrSchedule"/> accepts, the default first.</summary>
     public static readonly string[] Schedules = [Constant, Cosine];
 
     /// <summary>The rate for step <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>.</summary>
+    /// <param name="schedule"><see cref="Constant"/> or <see cref="Cosine"/>.</param>
+    /// <param name="baseRate">The rate at the start of the schedule (<see cref="TrainOptions.Lr"/>).</param>
+    /// <param name="step">The step, from 0.</param>
+    /// <param name="totalSteps">Steps in the whole run.</param>
+    /// <param name="warmupSteps">Steps at the start whose rate rises in equal steps to <paramref name="baseRate"/> (step k of them: base x (k + 1) / warmupSteps); the schedule then runs over the steps that remain.</param>
     /// <remarks>
     /// A function of the step's index alone: a resumed run gets the rate an uninterrupted one would have,
     /// with nothing to restore.
     /// </remarks>
-    public static double At(string schedule, double baseRate, long step, long totalSteps)
+    public static double At(string schedule, double baseRate, long step, long totalSteps, long warmupSteps = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(step, totalSteps);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmupSteps);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(warmupSteps, totalSteps);
+        if (step < warmupSteps)
+            return baseRate * (step + 1) / warmupSteps;
+        step -= warmupSteps;
+        totalSteps -= warmupSteps;
         return schedule switch
         {
             Constant => baseRate,

@@ -45,10 +45,49 @@ public sealed record TrainOptions
     /// </summary>
     public double CheckpointMinutes { get; init; } = 10;
 
+    /// <summary>SGD momentum, at least 0 and below 1 (0: the book's plain SGD).</summary>
+    public double Momentum { get; init; }
+
+    /// <summary>Nesterov's form of momentum; needs <see cref="Momentum"/> above 0.</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>
+    /// L2 weight decay, 0 to 0.1, of the weights of convolutions and linear layers; biases and batch-norm parameters
+    /// are not decayed (<see cref="Optimizers.Sgd"/>). 0: none, as in the book.
+    /// </summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>
+    /// Epochs at the start over which the rate rises in equal steps to <see cref="Lr"/>, before the schedule
+    /// (<see cref="LrSchedule"/>) runs over the epochs that remain (0: none). Fewer than <see cref="Epochs"/>.
+    /// </summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>Augmentation of the training images: "crop", "flip", "erase" or several, comma-separated ("": none, the book's); see <see cref="Data.Augmentation"/>.</summary>
+    public string Augment { get; init; } = "";
+
     /// <summary>The learning rate as the run's first line and compare.md state it.</summary>
     public string DescribeLr() => LrSchedule == LearningRate.Constant
         ? string.Create(CultureInfo.InvariantCulture, $"lr {Lr}")
         : string.Create(CultureInfo.InvariantCulture, $"lr {Lr} with {LrSchedule} decay");
+
+    /// <summary>
+    /// The recipe as the run's first line states it: the rate and, where set, momentum, weight decay, warm-up and
+    /// augmentation ("lr 0.1 with cosine decay, momentum 0.9 (Nesterov), weight decay 0.0005, 1 warm-up epoch, augment crop,flip").
+    /// </summary>
+    public string DescribeRecipe()
+    {
+        var parts = new List<string> { DescribeLr() };
+        if (Momentum > 0)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"momentum {Momentum}{(Nesterov ? " (Nesterov)" : "")}"));
+        if (WeightDecay > 0)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"weight decay {WeightDecay}"));
+        if (WarmupEpochs > 0)
+            parts.Add($"{WarmupEpochs} warm-up epoch{(WarmupEpochs == 1 ? "" : "s")}");
+        if (!Data.Augmentation.Parse(Augment).IsNone)
+            parts.Add($"augment {Data.Augmentation.Parse(Augment)}");
+        return string.Join(", ", parts);
+    }
 
     /// <summary>Checks every value, and that <see cref="Model"/> names a registered model.</summary>
     /// <exception cref="GoogLeNetException">The model is unknown.</exception>
@@ -76,6 +115,12 @@ public sealed record TrainOptions
         Require(CheckpointMinutes is >= 0 and <= 100_000, $"TrainOptions.CheckpointMinutes must be from 0 to 100000 minutes, got {CheckpointMinutes}");
         Require(Device is "cpu" or "cuda", $"TrainOptions.Device must be cpu or cuda, got '{Device}'");
         OptionLimits.InRange(MicroBatch, "TrainOptions.MicroBatch", 0, OptionLimits.MaxBatch);
+        Require(Momentum is >= 0 and < 1, $"TrainOptions.Momentum must be at least 0 and below 1, got {Momentum}");
+        Require(!Nesterov || Momentum > 0, "TrainOptions.Nesterov needs TrainOptions.Momentum above 0");
+        Require(WeightDecay is >= 0 and <= 0.1, $"TrainOptions.WeightDecay must be from 0 to 0.1, got {WeightDecay}");
+        Require(WarmupEpochs >= 0 && WarmupEpochs < Epochs,
+            $"TrainOptions.WarmupEpochs must be at least 0 and fewer than the {Epochs} TrainOptions.Epochs, got {WarmupEpochs}");
+        Data.Augmentation.Parse(Augment);
         OptionLimits.Batch(BatchSize, Resize, training: true, "TrainOptions.BatchSize", MicroBatch, "TrainOptions.MicroBatch");
         return this;
     }

@@ -62,7 +62,7 @@ public sealed class TrainingLoop : IDisposable
     /// <param name="train">The training images.</param>
     /// <param name="test">The test images.</param>
     /// <param name="options">Epochs, batch size, input size, rate and the rest; the book's recipe when null.</param>
-    /// <param name="optimizer">The optimiser of the model's parameters; plain SGD at <see cref="TrainOptions.Lr"/> when null. The loop sets its rate at every step as <see cref="TrainOptions.LrSchedule"/> says.</param>
+    /// <param name="optimizer">The optimiser of the model's parameters; SGD as the options say when null (<see cref="Optimizers.Sgd"/>). The loop sets its rate at every step as <see cref="TrainOptions.LrSchedule"/> says.</param>
     /// <param name="loss">The training loss of (logits, labels); the one <see cref="Losses.For"/> picks from the options when null. The test pass always reports plain cross-entropy.</param>
     /// <exception cref="InvalidSettingException">An option is out of range or does not fit the model (an input size it does not take, slices of a network with batch normalisation).</exception>
     public TrainingLoop(Classifier model, ImageDataset train, ImageDataset test, TrainOptions? options = null,
@@ -82,7 +82,7 @@ public sealed class TrainingLoop : IDisposable
         Device = Options.Device == "cuda" ? CUDA : CPU;
         model.to(Device);
         _ownsOptimizer = optimizer is null;
-        Optimizer = optimizer ?? optim.SGD(model.parameters(), Options.Lr);
+        Optimizer = optimizer ?? Optimizers.Sgd(model, Options);
         _loss = loss ?? Losses.For(Options);
         _parameters = model.parameters().Sum(p => p.numel());
         Context = new TrainingContext(this);
@@ -124,7 +124,7 @@ public sealed class TrainingLoop : IDisposable
     /// <see cref="TrainingState"/>. Call before <see cref="Run"/>.
     /// </summary>
     /// <exception cref="CheckpointException">The checkpoint is of another network, other inputs or classes, or was saved part-way through an epoch on other data.</exception>
-    /// <exception cref="InvalidSettingException">The options differ from the checkpoint's in a way that would change the run (see <see cref="LearningRate.CheckResume"/>), or end before the epoch it is in.</exception>
+    /// <exception cref="GoogLeNetException">The options differ from the checkpoint's in a way that would change the run (see <see cref="LearningRate.CheckResume"/>), or end before the epoch it is in.</exception>
     public void Restore(Checkpoint checkpoint)
     {
         var metadata = checkpoint.Metadata;
@@ -157,7 +157,7 @@ public sealed class TrainingLoop : IDisposable
             Runtime.ChannelsLast.Apply(Model);
             _channelsLast = true;
         }
-        using var trainBatches = new BatchSource(_train, Options.BatchSize, Options.Resize, shuffle: true, Options.Seed);
+        using var trainBatches = new BatchSource(_train, Options.BatchSize, Options.Resize, shuffle: true, Options.Seed, Augmentation.Parse(Options.Augment));
         using var testBatches = new BatchSource(_test, Options.BatchSize, Options.Resize, shuffle: false, Options.Seed);
         try
         {
@@ -189,6 +189,8 @@ public sealed class TrainingLoop : IDisposable
         int batches = StepsPerEpoch;
         int pointEvery = Math.Max(1, batches / PointsPerEpoch);
         long totalSteps = (long)Options.Epochs * batches;
+        long warmupSteps = (long)Options.WarmupEpochs * batches;
+        bool rateChanges = Options.LrSchedule != LearningRate.Constant || warmupSteps > 0;
 
         // Reseeding per epoch makes dropout and any other randomness a function of (seed, epoch),
         // so a resumed run repeats exactly what an uninterrupted one does.
@@ -218,7 +220,7 @@ public sealed class TrainingLoop : IDisposable
             _steps.Start();
             var x = _channelsLast ? Runtime.ChannelsLast.Of(x0) : x0.to(Device);
             var y = y0.to(Device);
-            double rate = LearningRate.At(Options.LrSchedule, Options.Lr, (long)epoch * batches + CurrentStep, totalSteps);
+            double rate = LearningRate.At(Options.LrSchedule, Options.Lr, (long)epoch * batches + CurrentStep, totalSteps, warmupSteps);
             foreach (var group in Optimizer.ParamGroups)
                 group.LearningRate = rate;
             var step = SgdStep.Run(Model, Optimizer, x, y, _loss, _microBatch);
@@ -232,7 +234,7 @@ public sealed class TrainingLoop : IDisposable
             if (CurrentStep % pointEvery == 0 || CurrentStep == batches)
                 _history.Add(new MetricPoint(epoch + (double)CurrentStep / batches, _lossSum / _seen, (double)_correct / _seen, null));
             var progress = new StepProgress(CurrentEpoch, Options.Epochs, CurrentStep, batches, _lossSum / _seen, (double)_correct / _seen,
-                _seen / (_trainBefore + _steps.Elapsed.TotalSeconds), Options.LrSchedule == LearningRate.Constant ? null : rate, step.Loss);
+                _seen / (_trainBefore + _steps.Elapsed.TotalSeconds), rateChanges ? rate : null, step.Loss);
             Raise(c => c.OnStepEnd(Context, progress));
         }
 

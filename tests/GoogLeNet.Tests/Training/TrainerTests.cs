@@ -98,6 +98,38 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AnAugmentedRunWithMomentumWeightDecayAndWarmUpResumesExactly()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var options = Small with
+        {
+            LrSchedule = "cosine", Momentum = 0.9, Nesterov = true, WeightDecay = 5e-4, WarmupEpochs = 1, Augment = "crop,flip,erase",
+        };
+        var straight = RunFolder.Create(dir["straight"]);
+        var straightSteps = new Recorder();
+        Trainer.Run(options, straight, train, test, straightSteps);
+
+        var split = RunFolder.Create(dir["split"]);
+        using (var cancel = new CancellationTokenSource())
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                Trainer.Run(options, split, train, test, new CancelAfter(3 + 2, cancel), null, cancel.Token));
+        var checkpoint = Checkpoint.Read(split.CheckpointPath);
+        Assert.Equal("epoch 2, step 2 of 3", checkpoint.Metadata.Position);
+        Trainer.Run(options, RunFolder.Open(split.Directory), train, test, new Recorder(), checkpoint);
+
+        AssertSameRun(straight, split);
+        // Three warm-up steps rising to 0.1, then the cosine over the three that remain.
+        double[] rates = [0.1 / 3, 0.2 / 3, 0.1, 0.1, 0.075, 0.025];
+        Assert.Equal(rates.Length, straightSteps.Steps.Count);
+        Assert.All(rates.Zip(straightSteps.Steps), p => Assert.Equal(p.First, p.Second.LearningRate!.Value, 1e-12));
+        // Augmentation changes what is learned: the same run without it ends elsewhere.
+        var plain = RunFolder.Create(dir["plain"]);
+        Trainer.Run(options with { Augment = "" }, plain, train, test, new Recorder());
+        Assert.NotEqual(File.ReadAllText(straight.MetricsPath), File.ReadAllText(plain.MetricsPath));
+    }
+
+    [Fact]
     public void ACheckpointOfTheFormatBeforeResumesToTheSameResult()
     {
         using var dir = new TempDirectory();
