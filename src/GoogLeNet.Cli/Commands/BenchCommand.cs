@@ -58,7 +58,7 @@ internal static class BenchCommand
                     throw new GoogLeNetException("--epoch times a real epoch, which trains channels-last as train does; leave out --layout nchw");
                 Models.ModelRegistry.Get(result.GetValue(model)!); // an unknown model before any data is looked for
             }
-            ErrorReport.WarnIfMoreThreadsThanCores(result.GetValue(threads));
+            ErrorReport.WarnIfMoreThreadsThanCores(OptionLimits.Threads(result.GetValue(threads), "--threads"));
             // The data is read before anything is timed, so a missing or damaged file is reported at once.
             var (train, test) = timeEpoch
                 ? FashionMnist.LoadBoth(DataSupport.FindOrFetch(result.GetValue(data)), trainCount, testCount)
