@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs `googlenet bench` (channels-last, and in the usual order with --layout nchw) and the PyTorch peer alternately, ROUNDS times each, on the same machine in one
-# sitting, and prints the medians and the ratios. The peer runs twice per round: as a user would run it
-# (glibc defaults) and with its best allocator setting (GLIBC_TUNABLES mmap/trim thresholds).
+# Runs `googlenet bench` (default precision, channels-last) and the PyTorch peer in each of its forms
+# alternately, ROUNDS times each, on the same machine in one sitting, and prints the medians and the ratios
+# against every form and against the fastest. The peer's forms: the book's code as written (NCHW, float32),
+# + channels_last, + channels_last and bf16 autocast; each also with its best allocator setting (the
+# GLIBC_TUNABLES mmap/trim thresholds). The bf16 forms are skipped where the CPU has no bfloat16 arithmetic
+# (no avx512_bf16 or amx_bf16 in /proc/cpuinfo), where libtorch emulates it at a small fraction of float32's speed.
 # Usage: bench/compare.sh [ROUNDS] [STEPS]        Needs: python3-torch (apt), the .NET SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,29 +16,42 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
   $SUDO apt-get install -y -q --no-install-recommends python3-torch
 fi
 dotnet build src/GoogLeNet.Cli -c Release -v q -nologo >/dev/null
+cpu="AVX2-only"
+grep -qE -m1 'avx512_bf16|amx_bf16' /proc/cpuinfo && cpu="bf16 arithmetic (avx512_bf16/amx_bf16)"
+forms=(book channels_last)
+[ "$cpu" != "AVX2-only" ] && forms+=(autocast)
 OURS="dotnet src/GoogLeNet.Cli/bin/Release/net10.0/googlenet.dll bench --json --steps $STEPS --threads 2"
-OURS_NCHW="$OURS --layout nchw"
 PEER="$PY bench/peer_googlenet.py --steps $STEPS --threads 2"
 TUNED="GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296"
 out=$(mktemp -d)
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $cpu, $(nproc) cores" >&2
 for i in $(seq "$ROUNDS"); do
   echo "round $i/$ROUNDS" >&2
   $OURS >> "$out/ours.jsonl"
-  $OURS_NCHW >> "$out/ours-nchw.jsonl"
-  $PEER >> "$out/peer.jsonl"
-  env "$TUNED" $PEER >> "$out/peer-tuned.jsonl"
+  for form in "${forms[@]}"; do
+    $PEER --form "$form" >> "$out/peer-$form.jsonl"
+    env "$TUNED" $PEER --form "$form" >> "$out/peer-$form-tuned.jsonl"
+  done
 done
 "$PY" - "$out" <<'PYEOF'
 import json, statistics, sys, os
 d = sys.argv[1]
-rows = {n: [json.loads(l) for l in open(os.path.join(d, n + ".jsonl"))] for n in ("ours", "ours-nchw", "peer", "peer-tuned")}
-med = {n: {k: statistics.median(r[k] for r in rs) for k in ("train_img_s", "infer_img_s", "sgemm_gflops", "peak_rss_mb")} for n, rs in rows.items()}
-print(f"{'':12} {'train img/s':>12} {'infer img/s':>12} {'sgemm GFLOP/s':>14} {'peak RSS MB':>12}   (medians of {len(rows['ours'])})")
+names = ["ours"] + sorted(f[:-6] for f in os.listdir(d) if f.startswith("peer-"))
+rows = {n: [json.loads(l) for l in open(os.path.join(d, n + ".jsonl"))] for n in names}
+keys = ("train_img_s", "infer_img_s", "sgemm_gflops", "peak_rss_mb")
+med = {n: {k: statistics.median(r[k] for r in rs) for k in keys} for n, rs in rows.items()}
+print(f"{'':26} {'train img/s':>12} {'infer img/s':>12} {'sgemm GFLOP/s':>14} {'peak RSS MB':>12}   (medians of {len(rows['ours'])})")
 for n, m in med.items():
-    print(f"{n:12} {m['train_img_s']:12.1f} {m['infer_img_s']:12.1f} {m['sgemm_gflops']:14.0f} {m['peak_rss_mb']:12.0f}")
-for peer in ("peer", "peer-tuned"):
-    print(f"ours / {peer}: train {med['ours']['train_img_s'] / med[peer]['train_img_s']:.2f}x, "
-          f"inference {med['ours']['infer_img_s'] / med[peer]['infer_img_s']:.2f}x")
+    print(f"{n:26} {m['train_img_s']:12.1f} {m['infer_img_s']:12.1f} {m['sgemm_gflops']:14.0f} {m['peak_rss_mb']:12.0f}")
+peers = [n for n in names if n != "ours"]
+for p in peers:
+    print(f"ours / {p}: train {med['ours']['train_img_s'] / med[p]['train_img_s']:.2f}x, "
+          f"inference {med['ours']['infer_img_s'] / med[p]['infer_img_s']:.2f}x")
+best_train = max(peers, key=lambda p: med[p]["train_img_s"])
+best_infer = max(peers, key=lambda p: med[p]["infer_img_s"])
+print(f"ours / fastest peer: train {med['ours']['train_img_s'] / med[best_train]['train_img_s']:.2f}x ({best_train}), "
+      f"inference {med['ours']['infer_img_s'] / med[best_infer]['infer_img_s']:.2f}x ({best_infer})")
+print("ours precision:", rows["ours"][0].get("precision"), "layout:", rows["ours"][0].get("layout"))
 for n, rs in rows.items():
     print(n, "train", [round(r["train_img_s"], 1) for r in rs], "infer", [round(r["infer_img_s"], 1) for r in rs])
 PYEOF

@@ -4,7 +4,12 @@
 Written for this project from the chapter's description (REFERENCE.md): Inception blocks of four paths,
 stages b1..b5, Xavier-uniform init, plain SGD, cross-entropy. Prints one JSON object with the same keys
 as `googlenet bench --json`. Run with Debian's python3-torch: /usr/bin/python3 bench/peer_googlenet.py
+
+--form picks how a PyTorch user runs it: `book` (the chapter's code as written: NCHW, float32),
+`channels_last` (model and input converted with .to(memory_format=torch.channels_last)) or `autocast`
+(channels_last, and forward and loss inside torch.autocast('cpu', dtype=torch.bfloat16)).
 """
+import contextlib
 import argparse
 import json
 import time
@@ -58,6 +63,7 @@ def main():
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--form", choices=["book", "channels_last", "autocast"], default="book")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -66,10 +72,20 @@ def main():
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
     x = torch.rand(a.batch_size, 1, a.size, a.size)
     y = torch.randint(0, 10, (a.batch_size,))
+    if a.form != "book":
+        net = net.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
+
+    def precision():
+        if a.form == "autocast":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
     def step():
         opt.zero_grad()
-        F.cross_entropy(net(x), y).backward()
+        with precision():
+            loss = F.cross_entropy(net(x), y)
+        loss.backward()
         opt.step()
 
     net.train()
@@ -90,7 +106,7 @@ def main():
     rss_last = rss_mb("VmRSS:")
 
     net.eval()
-    with torch.no_grad():
+    with torch.no_grad(), precision():
         for _ in range(max(1, a.warmup)):
             net(x)
         start = time.perf_counter()
@@ -106,7 +122,7 @@ def main():
     sgemm = 10 * 2 * 2048 ** 3 / (time.perf_counter() - start) / 1e9
     train_gflops = 6 * macs * train / 1e9 if macs else None
     print(json.dumps({
-        "model": "googlenet-pytorch", "batch_size": a.batch_size, "size": a.size, "threads": a.threads, "precision": "fp32",
+        "model": "googlenet-pytorch", "form": a.form, "batch_size": a.batch_size, "size": a.size, "threads": a.threads, "precision": "bf16-autocast" if a.form == "autocast" else "fp32",
         "train_img_s": train, "infer_img_s": infer, "sgemm_gflops": sgemm, "train_gflops": train_gflops,
         "efficiency": train_gflops / sgemm if train_gflops else None, "peak_rss_mb": rss_mb("VmHWM:"),
         "rss_growth_pct": 100 * (rss_last - rss_first) / rss_first, "warmup_steps": warmup_steps,

@@ -14,6 +14,7 @@ string checkpoint = Path.Combine(Directory.CreateTempSubdirectory("googlenet-exa
 var (train, test) = FashionMnist.LoadBoth(dataDir, trainLimit: 2048, testLimit: 500);
 // The chapter's network with batch normalisation: it learns in a few dozen steps, where the plain one sits on its
 // plateau near ln 10 for the first few hundred.
+TorchSharp.torch.manual_seed(1); // the same initial weights, and so the same result, every run
 using var model = new ChapterGoogLeNet(inChannels: 1, numClasses: 10, batchNorm: true);
 Initialization.XavierUniform(model);
 

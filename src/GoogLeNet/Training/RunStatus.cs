@@ -4,7 +4,7 @@ namespace GoogLeNet.Training;
 
 /// <summary>
 /// Where one run folder stands, read from its files without touching them: for <c>googlenet runs</c>, which answers
-/// "is my background run still going, and how far is it?" for runs that last hours and outlive sessions.
+/// "is my background run still going, and how far is it?" for runs that last hours and outlive the terminal that started them.
 /// </summary>
 /// <param name="Folder">The folder as found under the folder listed.</param>
 /// <param name="Model">The model; null when the folder records none that can be read.</param>
