@@ -84,8 +84,9 @@ public sealed record TrainOptions
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"weight decay {WeightDecay}"));
         if (WarmupEpochs > 0)
             parts.Add($"{WarmupEpochs} warm-up epoch{(WarmupEpochs == 1 ? "" : "s")}");
-        if (!Data.Augmentation.Parse(Augment).IsNone)
-            parts.Add($"augment {Data.Augmentation.Parse(Augment)}");
+        var augment = Data.Augmentation.Parse(Augment);
+        if (!augment.IsNone)
+            parts.Add($"augment {augment}");
         return string.Join(", ", parts);
     }
 

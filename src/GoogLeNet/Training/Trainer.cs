@@ -21,14 +21,8 @@ internal static class Trainer
     {
         var info = ModelRegistry.Get(options.Model);
         using var probe = info.Create(1, 10);
-        CheckFits(info, probe, options);
-    }
-
-    /// <summary>The checks of <see cref="Check"/> on a built model.</summary>
-    private static void CheckFits(ModelInfo info, Classifier model, TrainOptions options)
-    {
-        ModelSummary.Of(info.Name, model, options.Resize, 1);
-        SgdStep.Resolve(options.MicroBatch, options.BatchSize, model, info.Name);
+        ModelSummary.Of(info.Name, probe, options.Resize, 1);
+        SgdStep.Resolve(options.MicroBatch, options.BatchSize, probe, info.Name);
     }
 
     /// <summary>
@@ -69,9 +63,8 @@ internal static class Trainer
 
         manual_seed(options.Seed);
         using var model = info.Create(1, train.NumClasses);
-        CheckFits(info, model, options); // again, for callers that skip Check
         Initialization.XavierUniform(model);
-        using var loop = new TrainingLoop(model, train, test, options, loss: loss);
+        using var loop = new TrainingLoop(model, train, test, options, loss: loss); // checks the fit again, for callers that skip Check
         if (resume is not null)
             loop.Restore(resume);
         foreach (var callback in DefaultCallbacks(run, progress))

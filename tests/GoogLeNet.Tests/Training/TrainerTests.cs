@@ -29,6 +29,29 @@ public class TrainerTests
             Assert.True(weight.equal(weightsB[name]).all().item<bool>(), $"{name} differs");
     }
 
+    /// <summary>
+    /// The run of <paramref name="options"/> twice: uninterrupted, and stopped in the middle of epoch 2 (after its second
+    /// step, which writes the checkpoint there) and resumed from that checkpoint.
+    /// </summary>
+    private static (RunFolder Straight, RunFolder Split, Recorder StraightSteps, Recorder ResumedSteps) StraightAndResumedInEpoch2(
+        TrainOptions options, TempDirectory dir, ImageDataset train, ImageDataset test)
+    {
+        var straight = RunFolder.Create(dir["straight"]);
+        var straightSteps = new Recorder();
+        Trainer.Run(options, straight, train, test, straightSteps);
+
+        var split = RunFolder.Create(dir["split"]);
+        using (var cancel = new CancellationTokenSource())
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                Trainer.Run(options, split, train, test, new CancelAfter(3 + 2, cancel), null, cancel.Token));
+        var checkpoint = Checkpoint.Read(split.CheckpointPath);
+        Assert.Equal(1, checkpoint.Metadata.Epoch);
+        Assert.Equal("epoch 2, step 2 of 3", checkpoint.Metadata.Position);
+        var resumedSteps = new Recorder();
+        Trainer.Run(options, RunFolder.Open(split.Directory), train, test, resumedSteps, checkpoint);
+        return (straight, split, straightSteps, resumedSteps);
+    }
+
     private static (ImageDataset Train, ImageDataset Test) Data(TempDirectory dir) =>
         FashionMnist.LoadBoth(IdxWriter.WriteDataset(dir["data"], 96, 40), null, null);
 
@@ -69,20 +92,7 @@ public class TrainerTests
         using var dir = new TempDirectory();
         var (train, test) = Data(dir);
         var options = Small with { LrSchedule = schedule };
-        var straight = RunFolder.Create(dir["straight"]);
-        var straightSteps = new Recorder();
-        Trainer.Run(options, straight, train, test, straightSteps);
-
-        // Stopped in the middle of epoch 2 (after its second step), which writes the checkpoint there, then resumed from it.
-        var split = RunFolder.Create(dir["split"]);
-        using (var cancel = new CancellationTokenSource())
-            Assert.ThrowsAny<OperationCanceledException>(() =>
-                Trainer.Run(options, split, train, test, new CancelAfter(3 + 2, cancel), null, cancel.Token));
-        var checkpoint = Checkpoint.Read(split.CheckpointPath);
-        Assert.Equal(1, checkpoint.Metadata.Epoch);
-        Assert.Equal("epoch 2, step 2 of 3", checkpoint.Metadata.Position);
-        var resumedSteps = new Recorder();
-        Trainer.Run(options, RunFolder.Open(split.Directory), train, test, resumedSteps, checkpoint);
+        var (straight, split, straightSteps, resumedSteps) = StraightAndResumedInEpoch2(options, dir, train, test);
 
         AssertSameRun(straight, split);
 
@@ -106,17 +116,7 @@ public class TrainerTests
         {
             LrSchedule = "cosine", Momentum = 0.9, Nesterov = true, WeightDecay = 5e-4, WarmupEpochs = 1, Augment = "crop,flip,erase",
         };
-        var straight = RunFolder.Create(dir["straight"]);
-        var straightSteps = new Recorder();
-        Trainer.Run(options, straight, train, test, straightSteps);
-
-        var split = RunFolder.Create(dir["split"]);
-        using (var cancel = new CancellationTokenSource())
-            Assert.ThrowsAny<OperationCanceledException>(() =>
-                Trainer.Run(options, split, train, test, new CancelAfter(3 + 2, cancel), null, cancel.Token));
-        var checkpoint = Checkpoint.Read(split.CheckpointPath);
-        Assert.Equal("epoch 2, step 2 of 3", checkpoint.Metadata.Position);
-        Trainer.Run(options, RunFolder.Open(split.Directory), train, test, new Recorder(), checkpoint);
+        var (straight, split, straightSteps, _) = StraightAndResumedInEpoch2(options, dir, train, test);
 
         AssertSameRun(straight, split);
         // Three warm-up steps rising to 0.1, then the cosine over the three that remain.
