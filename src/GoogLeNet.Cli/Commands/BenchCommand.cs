@@ -20,8 +20,7 @@ internal static class BenchCommand
         var size = new Option<int>("--size") { HelpName = "PIXELS", Description = "Input side in pixels", DefaultValueFactory = _ => 96 };
         var steps = new Option<int>("--steps") { HelpName = "N", Description = "Timed training steps and inference batches", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { HelpName = "N", Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var precision = new Option<string>("--precision") { Description = "fp32 (bf16 is not implemented: see BENCHMARKS.md)", DefaultValueFactory = _ => "fp32" };
-        precision.OneOf("fp32", "bf16");
+        var precision = PrecisionOption.Create();
         var microBatch = MicroBatchOption.Create();
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var layout = new Option<string>("--layout") { Description = "Memory order: nhwc (channels last, what train, evaluate and predict use) or nchw (libtorch's default)", DefaultValueFactory = _ => "nhwc" };
@@ -37,9 +36,7 @@ internal static class BenchCommand
         };
         command.SetAction(result =>
         {
-            if (result.GetValue(precision) == "bf16")
-                throw new GoogLeNetException("--precision bf16 is not implemented: without bfloat16 arithmetic in the CPU (AVX512-BF16 or AMX) "
-                    + "libtorch emulates it, measured 5x slower than fp32 for inference and 17x for training (BENCHMARKS.md); use fp32");
+            var arithmetic = PrecisionOption.Resolve(result.GetValue(precision)!);
             bool asJson = result.GetValue(json);
             bool channelsLast = result.GetValue(layout) == "nhwc";
             var progress = new SynchronousProgress<string>(m => { if (!asJson) Console.Error.WriteLine($"  {m}..."); });
@@ -66,10 +63,10 @@ internal static class BenchCommand
 
             if (result.GetValue(profile))
                 return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads),
-                    channelsLast, asJson, progress);
+                    channelsLast, arithmetic, asJson, progress);
             int timedSteps = result.GetValue(steps);
             var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), timedSteps,
-                result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: channelsLast);
+                result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: channelsLast, precision: arithmetic);
             EpochCheckResult? e = null;
             if (timeEpoch)
             {
@@ -109,16 +106,17 @@ internal static class BenchCommand
         return command;
     }
 
-    private static int Profile(string model, int batchSize, int size, int threads, bool channelsLast, bool asJson, IProgress<string> progress)
+    private static int Profile(string model, int batchSize, int size, int threads, bool channelsLast, Precision arithmetic, bool asJson,
+        IProgress<string> progress)
     {
-        var p = LayerProfile.Run(model, batchSize, size, threads, progress: progress, channelsLast: channelsLast);
+        var p = LayerProfile.Run(model, batchSize, size, threads, progress: progress, channelsLast: channelsLast, precision: arithmetic);
         if (asJson)
         {
             Console.WriteLine(JsonSerializer.Serialize(p, Json));
             return ExitCodes.Success;
         }
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"{p.Model}, batch {p.BatchSize} at {p.Size}x{p.Size}, {p.Threads} threads, {p.Layout}: "
+            .Title($"{p.Model}, batch {p.BatchSize} at {p.Size}x{p.Size}, {p.Threads} threads, {p.Precision}, {p.Layout}: "
                 + $"a training step {p.StepMilliseconds:N0} ms, an inference batch {p.InferenceMilliseconds:N0} ms")
             .AddColumn("layers").AddColumn(new TableColumn("count").RightAligned())
             .AddColumn(new TableColumn("training ms").RightAligned()).AddColumn(new TableColumn("share").RightAligned())

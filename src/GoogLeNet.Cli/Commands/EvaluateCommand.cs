@@ -19,10 +19,11 @@ internal static class EvaluateCommand
         var batchSize = new Option<int>("--batch-size") { HelpName = "N", Description = "Images per forward pass", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { HelpName = "N", Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };
+        var precision = PrecisionOption.Create("The arithmetic of the forward passes");
 
         var command = new Command("evaluate", "Evaluate a checkpoint on the Fashion-MNIST test set; writes confusion.png beside it")
         {
-            checkpointPath, data, testLimit, batchSize, threads, json,
+            checkpointPath, data, testLimit, batchSize, threads, precision, json,
         };
         command.SetAction(result =>
         {
@@ -36,7 +37,8 @@ internal static class EvaluateCommand
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
             var test = FashionMnist.Load(dataDir, train: false, limit);
             using var batches = new BatchSource(test, batch, checkpoint.Metadata.ImageSize, shuffle: false, seed: 0);
-            var evaluation = Evaluator.Evaluate(model, batches, checkpoint.Metadata.NumClasses);
+            var arithmetic = PrecisionOption.Resolve(result.GetValue(precision)!);
+            var evaluation = Evaluator.Evaluate(model, batches, checkpoint.Metadata.NumClasses, precision: arithmetic);
 
             var labels = FashionMnist.ClassNames;
             string picture = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path))!, "confusion.png");
@@ -50,6 +52,7 @@ internal static class EvaluateCommand
                     test_acc = evaluation.Accuracy,
                     test_loss = double.IsFinite(evaluation.Loss) ? evaluation.Loss : (double?)null, // JSON has no infinity
                     examples = evaluation.Examples,
+                    precision = arithmetic.Name(),
                     per_class = labels.Select((l, i) => new { label = l, acc = double.IsNaN(perClass[i]) ? (double?)null : perClass[i] }),
                     confusion = evaluation.Confusion,
                 }));

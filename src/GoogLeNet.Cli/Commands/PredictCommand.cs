@@ -16,15 +16,19 @@ internal static class PredictCommand
         var top = new Option<int>("--top") { HelpName = "N", Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
         var invert = new Option<bool>("--invert") { Description = "Invert grey levels (Fashion-MNIST is light garments on black; use this for dark-on-white photos)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
+        var precision = PrecisionOption.Create("The arithmetic of the forward pass");
 
-        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpointPath, images, top, invert, json };
+        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpointPath, images, top, invert, precision, json };
         command.SetAction(result =>
         {
             int k = OptionLimits.InRange(result.GetValue(top), "--top", 1, int.MaxValue);
             var checkpoint = EvaluateCommand.ReadCheckpoint(result.GetValue(checkpointPath)!)
                 .RequireFits(1, FashionMnist.ClassNames.Count, "predict (grey pictures, Fashion-MNIST's classes)");
             using var model = checkpoint.CreateModel();
-            var predictor = new Predictor(model, checkpoint.Metadata.ImageSize, FashionMnist.ClassNames);
+            var predictor = new Predictor(model, checkpoint.Metadata.ImageSize, FashionMnist.ClassNames)
+            {
+                Precision = PrecisionOption.Resolve(result.GetValue(precision)!),
+            };
 
             var predictions = new List<(string File, IReadOnlyList<ClassScore> Top)>();
             int failed = 0;

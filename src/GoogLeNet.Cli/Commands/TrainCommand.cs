@@ -75,8 +75,8 @@ internal static class TrainCommand
                 }
 
                 Console.WriteLine(checkpoint is null
-                    ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, {options.DescribeRecipe()}, batch {options.BatchSize}, {options.Threads} threads; run folder {run.Directory}"
-                    : $"resuming {options.Model} in {run.Directory} {checkpoint.Metadata.When} ({options.Epochs} epochs in all)");
+                    ? $"training {options.Model} on {train.Count:N0} images ({test.Count:N0} test) at {options.Resize}x{options.Resize}, {options.Epochs} epochs, {options.DescribeRecipe()}, batch {options.BatchSize}, {options.Precision.Name()}, {options.Threads} threads; run folder {run.Directory}"
+                    : $"resuming {options.Model} in {run.Directory} {checkpoint.Metadata.When} ({options.Epochs} epochs in all, {options.Precision.Name()})");
 
                 using var stop = new StopSignals();
                 try

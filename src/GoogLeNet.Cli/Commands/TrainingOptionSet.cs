@@ -55,10 +55,11 @@ internal sealed class TrainingOptionSet
     public Option<double> WeightDecay { get; }
     public Option<int> WarmupEpochs { get; }
     public Option<string> Augment { get; }
+    public Option<string> Precision { get; } = PrecisionOption.Create("The arithmetic of training and evaluation");
     public Option<string?> Data { get; } = DataOptions.Folder();
 
     /// <summary>Every option above, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, Momentum, Nesterov, WeightDecay, WarmupEpochs, Augment, MicroBatch, CheckpointEvery, Data];
+    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, Momentum, Nesterov, WeightDecay, WarmupEpochs, Augment, Precision, MicroBatch, CheckpointEvery, Data];
 
     /// <summary>
     /// The options a run or comparison was started with, for <c>--resume</c>. What the result depends on may be
@@ -79,7 +80,7 @@ internal sealed class TrainingOptionSet
             (Lr, o => o.Lr), (LrSchedule, o => o.LrSchedule), (BatchSize, o => o.BatchSize), (Resize, o => o.Resize), (Seed, o => o.Seed),
             (TrainLimit, o => o.TrainLimit), (TestLimit, o => o.TestLimit), (LabelSmoothing, o => o.LabelSmoothing),
             (Momentum, o => o.Momentum), (Nesterov, o => o.Nesterov), (WeightDecay, o => o.WeightDecay), (WarmupEpochs, o => o.WarmupEpochs),
-            (Augment, o => Augmentation.Parse(o.Augment).ToString()), .. alsoFixed,
+            (Augment, o => Augmentation.Parse(o.Augment).ToString()), (Precision, o => o.Precision.Name()), .. alsoFixed,
             .. epochsMayGrow ? [] : new (Option, Func<TrainOptions, object?>)[] { (Epochs, o => o.Epochs) },
         ];
         foreach (var (option, value) in fixedOptions)
@@ -106,6 +107,7 @@ internal sealed class TrainingOptionSet
         LabelSmoothing = result.GetValue(LabelSmoothing), MicroBatch = result.GetValue(MicroBatch), CheckpointMinutes = result.GetValue(CheckpointEvery),
         Momentum = result.GetValue(Momentum), Nesterov = result.GetValue(Nesterov), WeightDecay = result.GetValue(WeightDecay),
         WarmupEpochs = result.GetValue(WarmupEpochs), Augment = result.GetValue(Augment) ?? "",
+        Precision = PrecisionOption.Resolve(result.GetValue(Precision)!),
     };
 }
 

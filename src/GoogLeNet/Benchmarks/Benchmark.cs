@@ -32,10 +32,11 @@ internal static class Benchmark
     /// inference batches (at least one); not negative.</param>
     /// <param name="progress">Told of each phase as it begins; null for none.</param>
     /// <param name="channelsLast">Run in channels-last memory order, as train, evaluate and predict do.</param>
+    /// <param name="precision">The arithmetic of training steps and inference batches, as <c>train --precision</c>.</param>
     /// <exception cref="InvalidSettingException">A size, batch size, slice, thread or step count is out of range.</exception>
     /// <exception cref="GoogLeNetException">The model is unknown or does not accept the size.</exception>
     public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int microBatch = 0, int warmup = 3,
-        IProgress<string>? progress = null, bool channelsLast = true)
+        IProgress<string>? progress = null, bool channelsLast = true, Precision precision = Precision.Fp32)
     {
         OptionLimits.InRange(steps, "Benchmark.Run(steps)", 1, 100_000);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
@@ -45,7 +46,7 @@ internal static class Benchmark
         int slice = Training.SgdStep.Resolve(microBatch, batchSize, model, info.Name);
 
         // Exactly what a training step of `train` does, on a fixed batch.
-        void TrainStep() => Training.SgdStep.Run(model, optimizer, x, y, Training.Losses.CrossEntropy, slice);
+        void TrainStep() => Training.SgdStep.Run(model, optimizer, x, y, Training.Losses.CrossEntropy, slice, precision: precision);
 
         model.train();
         progress?.Report($"training: at least {warmup} warm-up steps (more while resident memory still grows), then {steps} timed");
@@ -69,6 +70,7 @@ internal static class Benchmark
             void Infer()
             {
                 using var scope = NewDisposeScope();
+                using var autocast = Runtime.Autocast.On(precision);
                 model.call(x);
             }
             for (int i = 0; i < Math.Max(1, warmup); i++)
@@ -82,7 +84,7 @@ internal static class Benchmark
         progress?.Report("2048x2048 float32 matmul");
         double sgemm = MatmulGflops();
         double trainGflops = 6.0 * macs * trainImgS / 1e9;
-        return new BenchmarkResult(info.Name, batchSize, size, threads, "fp32", trainImgS, inferImgS, sgemm, trainGflops,
+        return new BenchmarkResult(info.Name, batchSize, size, threads, precision.Name(), trainImgS, inferImgS, sgemm, trainGflops,
             trainGflops / sgemm, PeakRss(), rssFirst == 0 ? 0 : 100 * (rssLast - rssFirst) / rssFirst, slice,
             channelsLast ? "nhwc" : "nchw", warmupSteps);
     }

@@ -27,8 +27,9 @@ internal sealed record ProfileRow(string Kind, int Layers, double Milliseconds, 
 /// <param name="StepMilliseconds">A whole training step (forward, loss, backward, SGD update), median.</param>
 /// <param name="InferenceMilliseconds">A whole inference batch (evaluation mode, no gradients), median.</param>
 /// <param name="Rows">One row per kind of layer, slowest in training first, then the time outside the layers.</param>
+/// <param name="Precision">The arithmetic: <c>fp32</c> or <c>bf16</c>.</param>
 internal sealed record StepProfile(string Model, int BatchSize, int Size, int Threads, string Layout, double StepMilliseconds,
-    double InferenceMilliseconds, IReadOnlyList<ProfileRow> Rows);
+    double InferenceMilliseconds, IReadOnlyList<ProfileRow> Rows, string Precision = "fp32");
 
 /// <summary>
 /// Profiles a training step and an inference batch by timing every layer on its own: each leaf layer
@@ -41,7 +42,7 @@ internal sealed record StepProfile(string Model, int BatchSize, int Size, int Th
 internal static class LayerProfile
 {
     public static StepProfile Run(string modelName, int batchSize, int size, int threads, int repeats = 3, IProgress<string>? progress = null,
-        bool channelsLast = true)
+        bool channelsLast = true, Precision precision = Precision.Fp32)
     {
         using var run = SyntheticRun.Create(modelName, batchSize, size, threads, channelsLast);
         var (info, model, x, y) = (run.Info, run.Model, run.X, run.Y);
@@ -50,21 +51,23 @@ internal static class LayerProfile
         // The input every leaf layer receives, from one forward pass: its shape, and whether a gradient
         // flows back into it (not into the image, so the stem's backward computes only its weights').
         var leaves = model.modules().OfType<nn.Module<Tensor, Tensor>>().Where(m => !m.children().Any()).ToList();
-        var inputs = new Dictionary<nn.Module, (long[] Shape, bool NeedsGrad)>(ReferenceEqualityComparer.Instance);
+        // In bf16 also the type it receives (bfloat16 after a convolution, float32 after the image).
+        var inputs = new Dictionary<nn.Module, (long[] Shape, bool NeedsGrad, ScalarType Type)>(ReferenceEqualityComparer.Instance);
         var hooks = leaves.Select(m => m.register_forward_pre_hook((module, input) =>
         {
-            inputs.TryAdd(module, (input.shape, input.requires_grad));
+            inputs.TryAdd(module, (input.shape, input.requires_grad, input.dtype));
             return input;
         })).ToList();
         using (NewDisposeScope())
+        using (Runtime.Autocast.On(precision))
             model.call(x);
         foreach (var hook in hooks)
             hook.remove();
 
         progress?.Report("whole training steps and inference batches");
         using var optimizer = optim.SGD(model.parameters(), 0.01);
-        double step = Median(repeats + 1, () => SgdStep.Run(model, optimizer, x, y, Losses.CrossEntropy, batchSize));
-        double inference = Inference(model, () => model.call(x), repeats);
+        double step = Median(repeats + 1, () => SgdStep.Run(model, optimizer, x, y, Losses.CrossEntropy, batchSize, precision: precision));
+        double inference = Inference(model, () => model.call(x), repeats, precision);
 
         var byKind = new Dictionary<string, KindTimes>();
         int done = 0;
@@ -72,14 +75,16 @@ internal static class LayerProfile
         {
             if (++done % 20 == 0)
                 progress?.Report($"layers: {done} of {inputs.Count}");
-            var (shape, needsGrad) = inputs[layer];
-            using var random = randn(shape);
+            var (shape, needsGrad, type) = inputs[layer];
+            using var random = randn(shape, type);
             using var input = (channelsLast ? Runtime.ChannelsLast.Of(random) : random.alias()).requires_grad_(needsGrad);
             long macs = 0;
             double ms = Median(repeats + 1, () =>
             {
                 using var scope = NewDisposeScope();
-                var output = layer.call(input);
+                Tensor output;
+                using (Runtime.Autocast.On(precision))
+                    output = layer.call(input);
                 macs = Analysis.ModelSummary.CountMacs(layer, output);
                 output.backward([ones_like(output)]);
                 input.grad?.zero_();
@@ -89,7 +94,7 @@ internal static class LayerProfile
             kind.Layers++;
             kind.TrainMs += ms;
             kind.Macs += macs;
-            kind.InferenceMs += Inference(layer, () => layer.call(input), repeats);
+            kind.InferenceMs += Inference(layer, () => layer.call(input), repeats, precision);
         }
         model.zero_grad();
 
@@ -104,7 +109,7 @@ internal static class LayerProfile
             .Append(new ProfileRow("outside the layers (concatenation, loss, SGD update, autograd)", 0, step - trainLayers,
                 (step - trainLayers) / step, 0, null, inference - inferenceLayers, (inference - inferenceLayers) / inference, null))
             .ToList();
-        return new StepProfile(info.Name, batchSize, size, threads, channelsLast ? "nhwc" : "nchw", step, inference, rows);
+        return new StepProfile(info.Name, batchSize, size, threads, channelsLast ? "nhwc" : "nchw", step, inference, rows, precision.Name());
     }
 
     private sealed class KindTimes
@@ -116,7 +121,7 @@ internal static class LayerProfile
     }
 
     /// <summary>Median time of a forward pass as evaluate and predict run it: evaluation mode, no gradients.</summary>
-    private static double Inference(nn.Module module, Func<Tensor> forward, int repeats)
+    private static double Inference(nn.Module module, Func<Tensor> forward, int repeats, Precision precision)
     {
         module.eval();
         try
@@ -125,6 +130,7 @@ internal static class LayerProfile
             return Median(repeats + 1, () =>
             {
                 using var scope = NewDisposeScope();
+                using var autocast = Runtime.Autocast.On(precision);
                 forward();
             });
         }

@@ -50,6 +50,9 @@ public sealed class Predictor : IDisposable
     /// <summary>The classes' names, in the order of the network's outputs.</summary>
     public IReadOnlyList<string> Labels { get; }
 
+    /// <summary>The arithmetic of the forward pass (float32 by default); the probabilities are computed in float32.</summary>
+    public Precision Precision { get; set; } = Precision.Fp32;
+
     /// <summary>The <paramref name="top"/> most probable classes for one picture, most probable first.</summary>
     /// <param name="image">A grey picture of any size (<see cref="ImageFiles.ReadGrey"/> reads one from a file).</param>
     /// <param name="top">How many classes to return (all when more than there are).</param>
@@ -62,7 +65,10 @@ public sealed class Predictor : IDisposable
         using var scope = NewDisposeScope();
         var bytes = tensor(image.Pixels, [1, 1, image.Height, image.Width], ScalarType.Byte);
         var x = Runtime.ChannelsLast.Of(Preprocessing.ToModelInput(bytes, ImageSize));
-        var probabilities = nn.functional.softmax(_model.call(x), 1)[0].data<float>().ToArray();
+        Tensor logits;
+        using (Runtime.Autocast.On(Precision))
+            logits = _model.call(x);
+        var probabilities = nn.functional.softmax(logits.to_type(ScalarType.Float32), 1)[0].data<float>().ToArray();
         return probabilities
             .Select((p, i) => new ClassScore(i < Labels.Count ? Labels[i] : i.ToString(), i, p))
             .OrderByDescending(s => s.Probability)

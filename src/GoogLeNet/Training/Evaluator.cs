@@ -23,12 +23,14 @@ public static class Evaluator
     /// <param name="data">The test images.</param>
     /// <param name="imageSize">Side of the square input the network was trained at.</param>
     /// <param name="batchSize">Images per forward pass.</param>
-    public static EvaluationResult Evaluate(Models.Classifier model, ImageDataset data, int imageSize, int batchSize = 128)
+    /// <param name="precision">The arithmetic of the forward passes; the loss is computed in float32 either way.</param>
+    public static EvaluationResult Evaluate(Models.Classifier model, ImageDataset data, int imageSize, int batchSize = 128,
+        Precision precision = Precision.Fp32)
     {
         OptionLimits.InRange(batchSize, "Evaluator.Evaluate(batchSize)", 1, OptionLimits.MaxBatch);
         OptionLimits.Side(imageSize, "Evaluator.Evaluate(imageSize)");
         using var batches = new BatchSource(data, batchSize, imageSize, shuffle: false, seed: 0);
-        return Evaluate(model, batches, Math.Max(data.NumClasses, model.NumClasses));
+        return Evaluate(model, batches, Math.Max(data.NumClasses, model.NumClasses), precision: precision);
     }
 
     /// <param name="model">The network.</param>
@@ -36,12 +38,13 @@ public static class Evaluator
     /// <param name="numClasses">Classes of the confusion matrix.</param>
     /// <param name="device">Where the network is; the CPU, in channels-last order, when null.</param>
     /// <param name="cancellationToken">Stops the pass between two batches.</param>
+    /// <param name="precision">The arithmetic of the forward passes; the loss is computed in float32 either way.</param>
     /// <summary>
     /// Runs the model in evaluation mode without gradients over every batch. The loss is always plain
     /// cross-entropy, whatever the training loss was. The model's train/eval mode is restored afterwards.
     /// </summary>
     public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchSource data, int numClasses, Device? device = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Precision precision = Precision.Fp32)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -60,7 +63,11 @@ public static class Evaluator
                 cancellationToken.ThrowIfCancellationRequested();
                 var x = device is null || device.type == DeviceType.CPU ? Runtime.ChannelsLast.Of(x0) : x0.to(device);
                 var y = device is null ? y0 : y0.to(device);
-                var logits = model.call(x);
+                Tensor logits;
+                using (Runtime.Autocast.On(precision))
+                    logits = model.call(x);
+                if (logits.dtype != ScalarType.Float32)
+                    logits = logits.to_type(ScalarType.Float32);
                 lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).cpu().item<float>();
                 var predicted = logits.argmax(1).cpu().data<long>().ToArray();
                 var actual = y0.data<long>().ToArray();

@@ -42,6 +42,9 @@ internal static class SgdStep
     /// <param name="loss">The training loss of (logits, labels), a mean over the examples it is given.</param>
     /// <param name="microBatch">Examples per slice, 1 or more (<see cref="Resolve"/> gives it); N or more for the whole batch at once.</param>
     /// <param name="checkLoss">Called with each slice's loss before its backward pass (the divergence check).</param>
+    /// <param name="precision">The arithmetic of the forward pass: in <see cref="Precision.Bf16"/> the forward runs under
+    /// autocast and the loss is computed in float32 from the logits; the backward pass follows the forward's casts back
+    /// to the float32 weights, and the update is in float32.</param>
     /// <remarks>
     /// The step holds its own dispose scope, so every caller (train, bench, the layer profiler) releases what
     /// it made, the optimiser's handles on the gradients included, when it returns rather than at the next
@@ -49,7 +52,7 @@ internal static class SgdStep
     /// </remarks>
     /// <returns>The batch's mean loss and how many of its examples were classified right, before the update.</returns>
     public static StepResult Run(Classifier model, OptimizerHelper optimizer, Tensor x, Tensor y, Func<Tensor, Tensor, Tensor> loss,
-        int microBatch, Action<float>? checkLoss = null)
+        int microBatch, Action<float>? checkLoss = null, Precision precision = Precision.Fp32)
     {
         using var stepScope = NewDisposeScope();
         optimizer.zero_grad();
@@ -61,7 +64,9 @@ internal static class SgdStep
             using var scope = NewDisposeScope();
             long length = Math.Min(microBatch, n - start);
             var (xs, ys) = length == n ? (x, y) : (x.narrow(0, start, length), y.narrow(0, start, length));
-            var (logits, sliceLoss) = model.TrainingStep(xs, ys, loss);
+            Tensor logits, sliceLoss;
+            using (Runtime.Autocast.On(precision))
+                (logits, sliceLoss) = model.TrainingStep(xs, ys, precision == Precision.Fp32 ? loss : InFloat32(loss));
             float value = sliceLoss.item<float>();
             checkLoss?.Invoke(value);
             (length == n ? sliceLoss : sliceLoss * ((double)length / n)).backward();
@@ -71,4 +76,8 @@ internal static class SgdStep
         optimizer.step();
         return new StepResult((float)(lossSum / n), correct);
     }
+
+    /// <summary>The loss of float32 copies of the logits, however the forward pass computed them.</summary>
+    private static Func<Tensor, Tensor, Tensor> InFloat32(Func<Tensor, Tensor, Tensor> loss) =>
+        (logits, target) => loss(logits.dtype == ScalarType.Float32 ? logits : logits.to_type(ScalarType.Float32), target);
 }

@@ -66,6 +66,13 @@ public sealed record TrainOptions
     /// <summary>Augmentation of the training images: "crop", "flip", "erase" or several, comma-separated ("": none, the book's); see <see cref="Data.Augmentation"/>.</summary>
     public string Augment { get; init; } = "";
 
+    /// <summary>
+    /// The arithmetic of the forward passes, training and evaluation: <see cref="GoogLeNet.Precision.Fp32"/> (the book's,
+    /// the default here; <c>googlenet train</c> defaults to <see cref="Precisions.Default"/>, the machine's faster one)
+    /// or <see cref="GoogLeNet.Precision.Bf16"/>. Weights, updates and checkpoints are float32 either way.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
     /// <summary>The learning rate as the run's first line and compare.md state it.</summary>
     public string DescribeLr() => LrSchedule == LearningRate.Constant
         ? string.Create(CultureInfo.InvariantCulture, $"lr {Lr}")

@@ -17,8 +17,9 @@ namespace GoogLeNet.Training;
 /// <param name="ExamplesPerSec">Training images per second over the whole run, steps only.</param>
 /// <param name="WallSeconds">The whole run's time, test passes included.</param>
 /// <param name="Params">Parameters of the network.</param>
+/// <param name="Precision">The arithmetic it trained in (<see cref="TrainOptions.Precision"/>).</param>
 public sealed record TrainingSummary(string Model, int Epochs, double TrainLoss, double TrainAcc, double TestAcc,
-    double ExamplesPerSec, double WallSeconds, long Params);
+    double ExamplesPerSec, double WallSeconds, long Params, Precision Precision = Precision.Fp32);
 
 /// <summary>
 /// The book's <c>train_ch6</c> as a loop with callbacks: mini-batch steps on the training data, running train loss
@@ -179,7 +180,7 @@ public sealed class TrainingLoop : IDisposable
 
         var last = _epochs[^1];
         var summary = new TrainingSummary(ModelName, _epochs.Count, last.TrainLoss, last.TrainAcc, last.TestAcc,
-            _epochs.Sum(e => e.TrainExamples) / _epochs.Sum(e => e.TrainSeconds), _epochs.Sum(e => e.WallSeconds), _parameters);
+            _epochs.Sum(e => e.TrainExamples) / _epochs.Sum(e => e.TrainSeconds), _epochs.Sum(e => e.WallSeconds), _parameters, Options.Precision);
         Raise(c => c.OnRunEnd(Context, summary));
         return summary;
     }
@@ -223,7 +224,7 @@ public sealed class TrainingLoop : IDisposable
             double rate = LearningRate.At(Options.LrSchedule, Options.Lr, (long)epoch * batches + CurrentStep, totalSteps, warmupSteps);
             foreach (var group in Optimizer.ParamGroups)
                 group.LearningRate = rate;
-            var step = SgdStep.Run(Model, Optimizer, x, y, _loss, _microBatch);
+            var step = SgdStep.Run(Model, Optimizer, x, y, _loss, _microBatch, precision: Options.Precision);
             _steps.Stop();
 
             int n = (int)y0.shape[0];
@@ -239,7 +240,7 @@ public sealed class TrainingLoop : IDisposable
         }
 
         Raise(c => c.OnEvaluationStart(Context));
-        var evaluation = Evaluator.Evaluate(Model, testBatches, _train.NumClasses, Device, cancellationToken);
+        var evaluation = Evaluator.Evaluate(Model, testBatches, _train.NumClasses, Device, cancellationToken, Options.Precision);
         _history.Add(new MetricPoint(epoch + 1, null, null, evaluation.Accuracy));
         var result = new EpochResult(epoch + 1, _lossSum / _seen, (double)_correct / _seen, evaluation.Loss, evaluation.Accuracy,
             _trainBefore + _steps.Elapsed.TotalSeconds, _seen, _wallBefore + _wall.Elapsed.TotalSeconds);

@@ -83,13 +83,25 @@ public class BenchCommandTests
         OptionMatrixTests.AssertOneLineError(InProcessCli.Run(["bench", .. args]), "a 96x96 input does not fit alexnet");
     }
 
-    [Fact]
-    public void Bf16IsRefusedWithItsReason()
+    [LinuxTheory]
+    [InlineData("bf16", "bf16")]
+    [InlineData("fp32", "fp32")]
+    public void ThePrecisionIsMeasuredAndRecorded(string option, string recorded)
     {
-        var result = CliRunner.Run("bench", "--precision", "bf16");
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--precision bf16 is not implemented", result.Stderr);
-        Assert.Contains("BENCHMARKS.md", result.Stderr);
+        var result = CliRunner.Run("bench", "--json", "--steps", "1", "--batch-size", "2", "--size", "32", "--threads", "1", "--precision", option);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(recorded, doc.RootElement.GetProperty("precision").GetString());
+        Assert.True(doc.RootElement.GetProperty("train_img_s").GetDouble() > 0);
+    }
+
+    [LinuxFact]
+    public void AutoIsBf16OnlyWhereTheCpuHasBfloat16Arithmetic()
+    {
+        var result = CliRunner.Run("bench", "--json", "--steps", "1", "--batch-size", "2", "--size", "32", "--threads", "1");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(Precisions.CpuHasBf16 ? "bf16" : "fp32", doc.RootElement.GetProperty("precision").GetString());
     }
 
     [Fact]

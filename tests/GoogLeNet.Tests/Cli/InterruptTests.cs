@@ -38,7 +38,7 @@ public class InterruptTests
         var more = CliRunner.Run("train", "--resume", dir["run"], "--epochs", (saved.Metadata.Epoch + 1).ToString(), "--data", dir["data"]);
         Assert.True(more.ExitCode == 0, more.Stderr);
         // Stopped between two steps or in the test pass, the run was saved where it stood; just after an epoch's checkpoint, at that epoch.
-        Assert.Contains($"resuming googlenet in {dir["run"]} {saved.Metadata.When} ({saved.Metadata.Epoch + 1} epochs in all)", more.Stdout);
+        Assert.Contains($"resuming googlenet in {dir["run"]} {saved.Metadata.When} ({saved.Metadata.Epoch + 1} epochs in all, {Precisions.Default.Name()})", more.Stdout);
         Assert.Equal(saved.Metadata.Epoch + 1, Checkpoint.Read(checkpoint).Metadata.Epoch);
         Assert.Null(Checkpoint.Read(checkpoint).Metadata.InEpoch);
     }

@@ -50,4 +50,27 @@ public class RecipeOptionsTests
         var reordered = InProcessCli.Run("train", "--resume", dir["run"], "--epochs", "3", "--augment", "crop,erase");
         Assert.StartsWith("googlenet: error: --augment cannot be changed when resuming (the run was started with crop,flip;", reordered.Stderr);
     }
+
+    [LinuxFact]
+    public void ThePrecisionIsOnTheFirstLineInConfigAndSummaryAndKeptOnResume()
+    {
+        using var dir = new TempDirectory();
+        IdxWriter.WriteDataset(dir["data"], 64, 20);
+        var run = CliRunner.Run(["train", "--data", dir["data"], "--out", dir["run"], "--epochs", "1", "--resize", "16", "--batch-size", "32",
+            "--threads", "1", "--precision", "bf16"]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains(", batch 32, bf16, 1 threads;", run.Stdout.Split('\n')[0]);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["run"], "config.json"))))
+            Assert.Equal("bf16", config.RootElement.GetProperty("options").GetProperty("precision").GetString());
+        using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["run"], "summary.json"))))
+            Assert.Equal("bf16", summary.RootElement.GetProperty("precision").GetString());
+
+        var changed = InProcessCli.Run("train", "--resume", dir["run"], "--epochs", "2", "--precision", "fp32");
+        Assert.Equal(2, changed.ExitCode);
+        Assert.StartsWith("googlenet: error: --precision cannot be changed when resuming (the run was started with bf16;", changed.Stderr);
+        // Without --precision the run goes on in the precision it was started in, whatever auto is here.
+        var resumed = CliRunner.Run("train", "--resume", dir["run"], "--epochs", "2");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("(2 epochs in all, bf16)", resumed.Stdout.Split('\n')[0]);
+    }
 }

@@ -88,7 +88,7 @@ public class TrainCommandTests
         // The first command again with --resume and more epochs: the same values may be given, and how often to checkpoint may change.
         var more = CliRunner.Run(["train", "--resume", dir["run"], "--data", dir["data"], .. Quick[2..], "--epochs", "2", "--checkpoint-every", "0"]);
         Assert.True(more.ExitCode == 0, more.Stderr);
-        Assert.Contains($"resuming googlenet in {dir["run"]} after epoch 1 (2 epochs in all)", more.Stdout);
+        Assert.Contains($"resuming googlenet in {dir["run"]} after epoch 1 (2 epochs in all, {Precisions.Default.Name()})", more.Stdout);
         Assert.Contains("epoch 2:", more.Stdout);
         Assert.DoesNotContain("epoch 1:", more.Stdout);
 

@@ -129,6 +129,25 @@ public class TrainerTests
         Assert.NotEqual(File.ReadAllText(straight.MetricsPath), File.ReadAllText(plain.MetricsPath));
     }
 
+    [LinuxFact]
+    public void ABf16RunResumesExactlyAndItsCheckpointStaysFloat32()
+    {
+        using var dir = new TempDirectory();
+        var (train, test) = Data(dir);
+        var options = Small with { Precision = Precision.Bf16, Momentum = 0.9 };
+        var (straight, split, _, _) = StraightAndResumedInEpoch2(options, dir, train, test);
+
+        AssertSameRun(straight, split);
+        using var model = Checkpoint.Read(straight.CheckpointPath).CreateModel();
+        Assert.All(model.state_dict().Values.Where(t => t.is_floating_point()), t => Assert.Equal(TorchSharp.torch.ScalarType.Float32, t.dtype));
+        using (var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(straight.SummaryPath)))
+            Assert.Equal("bf16", summary.RootElement.GetProperty("precision").GetString());
+        // Not the float32 run: the same options in float32 end elsewhere.
+        var plain = RunFolder.Create(dir["fp32"]);
+        Trainer.Run(options with { Precision = Precision.Fp32 }, plain, train, test, new Recorder());
+        Assert.NotEqual(File.ReadAllText(straight.MetricsPath), File.ReadAllText(plain.MetricsPath));
+    }
+
     [Fact]
     public void ACheckpointOfTheFormatBeforeResumesToTheSameResult()
     {
