@@ -32,6 +32,8 @@ internal static partial class ErrorReport
         ("TrainOptions.WeightDecay", "--weight-decay"),
         ("TrainOptions.WarmupEpochs", "--warmup-epochs"),
         ("TrainOptions.Augment", "--augment"),
+        ("ImageFolder.Load(valSplit)", "--val-split"),
+        ("ImageFolder.Load(resize)", "--resize"),
         ("ModelSummary.Of(size)", "--size"),
         ("ModelSummary.Of(channels)", "--channels"),
         ("Benchmark.Run(batchSize)", "--batch-size"),

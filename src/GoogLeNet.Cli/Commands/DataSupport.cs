@@ -4,9 +4,39 @@ using Spectre.Console;
 
 namespace GoogLeNet.Cli.Commands;
 
-/// <summary>Finding Fashion-MNIST for a verb, and fetching it when no copy is found.</summary>
+/// <summary>Finding the data for a verb: an image folder, or Fashion-MNIST's IDX files (fetched when no copy is found).</summary>
 internal static class DataSupport
 {
+    /// <summary>
+    /// The training and test data of a run: an image folder when <paramref name="dataOption"/> is one, else the IDX files
+    /// (found or fetched). What loading a folder found besides the pictures is said on standard error, once.
+    /// </summary>
+    public static (string Directory, ImageDataset Train, ImageDataset Test) LoadTraining(string? dataOption, Training.TrainOptions options)
+    {
+        if (dataOption is not null && ImageFolder.IsImageFolder(dataOption))
+        {
+            var (train, test, report) = ImageFolder.Load(dataOption, options.Resize, options.ValSplit, options.Seed, options.SkipBadImages,
+                options.TrainLimit, options.TestLimit);
+            Say(dataOption, train, report);
+            return (dataOption, train, test);
+        }
+        if (options.ValSplit is not null)
+            throw new GoogLeNetException("--val-split applies only to --data FOLDER of class folders");
+        string dir = FindOrFetch(dataOption);
+        var (idxTrain, idxTest) = FashionMnist.LoadBoth(dir, options.TrainLimit, options.TestLimit);
+        return (dir, idxTrain, idxTest);
+    }
+
+    private static void Say(string directory, ImageDataset train, ImageFolderReport report)
+    {
+        Console.Error.WriteLine($"{directory}: {train.NumClasses} classes ({string.Join(", ", train.ClassNames.Take(8))}{(train.NumClasses > 8 ? ", ..." : "")}), "
+            + $"{(train.Channels == 1 ? "grey" : "RGB")} pictures{(report.Resized ? $" of different sizes, each resized to {train.Rows}x{train.Cols}" : $" of {train.Cols}x{train.Rows}")}");
+        if (report.GreyAsRgb > 0)
+            Console.Error.WriteLine($"googlenet: note: {report.GreyAsRgb:N0} grey picture{(report.GreyAsRgb == 1 ? " is" : "s are")} among colour ones: used as RGB (grey in all three channels)");
+        if (report.Skipped > 0)
+            Console.Error.WriteLine($"googlenet: warning: skipped {report.Skipped:N0} picture{(report.Skipped == 1 ? "" : "s")} that do not decode (--skip-bad-images); the first: {report.FirstSkipped}");
+    }
+
     /// <summary>The folder holding the four files: found, or downloaded into the user cache with progress.</summary>
     public static string FindOrFetch(string? dataOption)
     {

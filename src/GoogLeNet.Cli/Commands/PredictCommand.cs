@@ -22,10 +22,11 @@ internal static class PredictCommand
         command.SetAction(result =>
         {
             int k = OptionLimits.InRange(result.GetValue(top), "--top", 1, int.MaxValue);
-            var checkpoint = EvaluateCommand.ReadCheckpoint(result.GetValue(checkpointPath)!)
-                .RequireFits(1, FashionMnist.ClassNames.Count, "predict (grey pictures, Fashion-MNIST's classes)");
+            var checkpoint = EvaluateCommand.ReadCheckpoint(result.GetValue(checkpointPath)!);
+            if (checkpoint.Metadata.InChannels == 3 && result.GetValue(invert))
+                throw new GoogLeNetException("--invert applies to grey pictures; this checkpoint's network takes RGB ones");
             using var model = checkpoint.CreateModel();
-            var predictor = new Predictor(model, checkpoint.Metadata.ImageSize, FashionMnist.ClassNames)
+            var predictor = new Predictor(model, checkpoint.Metadata.ImageSize, checkpoint.Metadata.Labels)
             {
                 Precision = PrecisionOption.Resolve(result.GetValue(precision)!),
             };
@@ -36,8 +37,7 @@ internal static class PredictCommand
             {
                 try
                 {
-                    var image = ImageFiles.ReadGrey(file, result.GetValue(invert));
-                    predictions.Add((file, predictor.Predict(image, k)));
+                    predictions.Add((file, predictor.Predict(file, k, result.GetValue(invert))));
                 }
                 catch (DataFileException e)
                 {

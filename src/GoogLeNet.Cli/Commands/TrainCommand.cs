@@ -39,7 +39,7 @@ internal static class TrainCommand
                     if (result.Given(output))
                         throw new GoogLeNetException("--out and --resume cannot be combined: a resumed run stays in its folder");
                     run = RunFolder.Open(resumeDir);
-                    checkpoint = Checkpoint.Read(run.CheckpointPath).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
+                    checkpoint = Checkpoint.Read(run.CheckpointPath); // its fit to the data is checked when the data is read
                     options = checkpoint.Metadata.Options;
                     if (result.Given(model) && !string.Equals(fromCommandLine.Model, options.Model, StringComparison.OrdinalIgnoreCase))
                         throw new GoogLeNetException($"{resumeDir}: is a run of {options.Model}, not {fromCommandLine.Model}");
@@ -64,8 +64,8 @@ internal static class TrainCommand
 
                 // The data is checked before the run folder is made: a bad data file leaves nothing behind.
                 // A resumed run reads the data it was started with unless told otherwise.
-                string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data) ?? run?.RecordedDataDirectory());
-                var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
+                var (dataDir, train, test) = DataSupport.LoadTraining(result.GetValue(training.Data) ?? run?.RecordedDataDirectory(), options);
+                checkpoint?.RequireFits(train.Channels, train.NumClasses, dataDir);
                 if (run is null)
                 {
                     run = result.GetValue(output) is { } chosen

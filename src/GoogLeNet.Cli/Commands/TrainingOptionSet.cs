@@ -56,10 +56,16 @@ internal sealed class TrainingOptionSet
     public Option<int> WarmupEpochs { get; }
     public Option<string> Augment { get; }
     public Option<string> Precision { get; } = PrecisionOption.Create("The arithmetic of training and evaluation");
+    public Option<double?> ValSplit { get; } = new("--val-split")
+    {
+        Description = "For --data FOLDER of class folders (no train/ and test/): the fraction of its pictures to test on, drawn with --seed",
+        HelpName = "FRACTION",
+    };
+    public Option<bool> SkipBadImages { get; } = new("--skip-bad-images") { Description = "For --data FOLDER: leave out pictures that do not decode (counted) instead of stopping" };
     public Option<string?> Data { get; } = DataOptions.Folder();
 
     /// <summary>Every option above, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, Momentum, Nesterov, WeightDecay, WarmupEpochs, Augment, Precision, MicroBatch, CheckpointEvery, Data];
+    public IReadOnlyList<Option> All => [Epochs, Lr, LrSchedule, BatchSize, Resize, Seed, Threads, TrainLimit, TestLimit, LabelSmoothing, Momentum, Nesterov, WeightDecay, WarmupEpochs, Augment, Precision, MicroBatch, CheckpointEvery, Data, ValSplit, SkipBadImages];
 
     /// <summary>
     /// The options a run or comparison was started with, for <c>--resume</c>. What the result depends on may be
@@ -80,7 +86,8 @@ internal sealed class TrainingOptionSet
             (Lr, o => o.Lr), (LrSchedule, o => o.LrSchedule), (BatchSize, o => o.BatchSize), (Resize, o => o.Resize), (Seed, o => o.Seed),
             (TrainLimit, o => o.TrainLimit), (TestLimit, o => o.TestLimit), (LabelSmoothing, o => o.LabelSmoothing),
             (Momentum, o => o.Momentum), (Nesterov, o => o.Nesterov), (WeightDecay, o => o.WeightDecay), (WarmupEpochs, o => o.WarmupEpochs),
-            (Augment, o => Augmentation.Parse(o.Augment).ToString()), (Precision, o => o.Precision.Name()), .. alsoFixed,
+            (Augment, o => Augmentation.Parse(o.Augment).ToString()), (Precision, o => o.Precision.Name()), (ValSplit, o => o.ValSplit),
+            (SkipBadImages, o => o.SkipBadImages), .. alsoFixed,
             .. epochsMayGrow ? [] : new (Option, Func<TrainOptions, object?>)[] { (Epochs, o => o.Epochs) },
         ];
         foreach (var (option, value) in fixedOptions)
@@ -108,6 +115,7 @@ internal sealed class TrainingOptionSet
         Momentum = result.GetValue(Momentum), Nesterov = result.GetValue(Nesterov), WeightDecay = result.GetValue(WeightDecay),
         WarmupEpochs = result.GetValue(WarmupEpochs), Augment = result.GetValue(Augment) ?? "",
         Precision = PrecisionOption.Resolve(result.GetValue(Precision)!),
+        ValSplit = result.GetValue(ValSplit), SkipBadImages = result.GetValue(SkipBadImages),
     };
 }
 

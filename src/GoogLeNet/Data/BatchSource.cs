@@ -9,7 +9,7 @@ namespace GoogLeNet.Data;
 /// </summary>
 public sealed class BatchSource : IDisposable
 {
-    private readonly Tensor _images; // N x 1 x rows x cols, uint8
+    private readonly Tensor _images; // N x channels x rows x cols, uint8
     private readonly Tensor _labels; // N, int64
     private readonly int _batchSize;
     private readonly int _size;
@@ -30,7 +30,7 @@ public sealed class BatchSource : IDisposable
         _augment = augment ?? Augmentation.None;
         if (batchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(batchSize));
-        _images = tensor(data.Images, [data.Count, 1, data.Rows, data.Cols], ScalarType.Byte);
+        _images = tensor(data.Images, [data.Count, data.Channels, data.Rows, data.Cols], ScalarType.Byte);
         _labels = tensor(data.Labels, ScalarType.Byte).to_type(ScalarType.Int64);
         _batchSize = batchSize;
         _size = size;

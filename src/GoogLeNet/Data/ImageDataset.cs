@@ -1,6 +1,6 @@
 namespace GoogLeNet.Data;
 
-/// <summary>Grey images (N x rows x cols bytes, row-major) with one label each.</summary>
+/// <summary>Grey or colour images (N x channels x rows x cols bytes, each channel row-major) with one label each.</summary>
 public sealed class ImageDataset
 {
     /// <summary>A dataset of <paramref name="labels"/>.Length images.</summary>
@@ -10,12 +10,16 @@ public sealed class ImageDataset
     /// <param name="cols">Width of every image.</param>
     /// <param name="numClasses">Number of classes.</param>
     /// <param name="classNames">The classes' names (their numbers when null).</param>
-    public ImageDataset(byte[] images, byte[] labels, int rows, int cols, int numClasses, IReadOnlyList<string>? classNames = null)
+    /// <param name="channels">1 for grey images, 3 for RGB ones (each image's red plane, then green, then blue).</param>
+    public ImageDataset(byte[] images, byte[] labels, int rows, int cols, int numClasses, IReadOnlyList<string>? classNames = null, int channels = 1)
     {
+        if (channels is not (1 or 3))
+            throw new ArgumentOutOfRangeException(nameof(channels), channels, "1 (grey) or 3 (RGB)");
+        Channels = channels;
         if (classNames is not null && classNames.Count != numClasses)
             throw new ArgumentException($"{classNames.Count} class names for {numClasses} classes", nameof(classNames));
         ClassNames = classNames ?? Enumerable.Range(0, numClasses).Select(i => i.ToString()).ToList();
-        if (images.Length != (long)labels.Length * rows * cols)
+        if (images.Length != (long)labels.Length * channels * rows * cols)
             throw new ArgumentException("images and labels disagree in count");
         Images = images;
         Labels = labels;
@@ -34,6 +38,9 @@ public sealed class ImageDataset
     public int Cols { get; }
     /// <summary>Number of classes.</summary>
     public int NumClasses { get; }
+
+    /// <summary>Channels of every image: 1 (grey) or 3 (RGB).</summary>
+    public int Channels { get; }
     /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
 
@@ -45,6 +52,6 @@ public sealed class ImageDataset
     {
         if (n is null || n >= Count)
             return this;
-        return new ImageDataset(Images[..(n.Value * Rows * Cols)], Labels[..n.Value], Rows, Cols, NumClasses, ClassNames);
+        return new ImageDataset(Images[..(n.Value * Channels * Rows * Cols)], Labels[..n.Value], Rows, Cols, NumClasses, ClassNames, Channels);
     }
 }

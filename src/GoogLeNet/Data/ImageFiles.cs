@@ -5,7 +5,14 @@ namespace GoogLeNet.Data;
 /// <summary>A picture file turned into grey bytes, as Fashion-MNIST stores its images.</summary>
 public sealed record GreyImage(int Width, int Height, byte[] Pixels);
 
-/// <summary>Reads PNG, JPEG and the other formats Skia decodes, into grey bytes.</summary>
+/// <summary>A picture file decoded to RGB: three planes of Width x Height bytes (red, green, blue), and whether it is grey.</summary>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+/// <param name="Pixels">The red plane, then the green, then the blue, each row-major.</param>
+/// <param name="IsGrey">Every pixel has equal red, green and blue.</param>
+public sealed record ColourImage(int Width, int Height, byte[] Pixels, bool IsGrey);
+
+/// <summary>Reads PNG, JPEG and the other formats Skia decodes, into grey or RGB bytes.</summary>
 public static class ImageFiles
 {
     /// <summary>Pictures larger than this on either side are scaled down after decoding.</summary>
@@ -26,6 +33,45 @@ public static class ImageFiles
     /// </summary>
     /// <exception cref="DataFileException">The file is missing, empty or not a picture.</exception>
     public static GreyImage ReadGrey(string path, bool invert = false)
+    {
+        var (width, height, rgba, origin) = DecodeRgba(path);
+        var grey = new byte[width * height];
+        for (int i = 0; i < grey.Length; i++)
+        {
+            int r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2], a = rgba[4 * i + 3];
+            double luma = (0.299 * r + 0.587 * g + 0.114 * b) * a / 255.0;
+            if (invert)
+                luma = 255 - luma;
+            grey[i] = (byte)Math.Clamp(Math.Round(luma), 0, 255);
+        }
+        var oriented = Orient(width, height, 1, grey, origin);
+        return new GreyImage(oriented.Width, oriented.Height, oriented.Pixels);
+    }
+
+    /// <summary>
+    /// Decodes a picture as <see cref="ReadGrey"/> does, keeping its colour: the pixels as three planes (red, green,
+    /// blue), and whether the picture is grey (every pixel has equal red, green and blue).
+    /// </summary>
+    /// <exception cref="DataFileException">The file is missing, empty or not a picture.</exception>
+    public static ColourImage ReadColour(string path)
+    {
+        var (width, height, rgba, origin) = DecodeRgba(path);
+        int n = width * height;
+        var planes = new byte[3 * n];
+        bool grey = true;
+        for (int i = 0; i < n; i++)
+        {
+            int a = rgba[4 * i + 3];
+            for (int c = 0; c < 3; c++)
+                planes[c * n + i] = a == 255 ? rgba[4 * i + c] : (byte)Math.Round(rgba[4 * i + c] * a / 255.0);
+            grey &= planes[i] == planes[n + i] && planes[i] == planes[2 * n + i];
+        }
+        var oriented = Orient(width, height, 3, planes, origin);
+        return new ColourImage(oriented.Width, oriented.Height, oriented.Pixels, grey);
+    }
+
+    /// <summary>The picture at its full size (very large ones shrunk to <see cref="MaxSide"/>) in 8-bit RGBA, and its EXIF orientation.</summary>
+    private static (int Width, int Height, byte[] Rgba, SKEncodedOrigin Origin) DecodeRgba(string path)
     {
         byte[] bytes = UserFile.ReadAllBytes(path, (problem, inner) => new DataFileException(path, problem, inner),
             isDirectory: "is a directory, not an image");
@@ -51,38 +97,16 @@ public static class ImageFiles
             throw new DataFileException(path, $"image cannot be decoded ({result})");
 
         double scale = Math.Min(1.0, (double)MaxSide / Math.Max(info.Width, info.Height));
-        SKBitmap bitmap = full;
-        SKBitmap? scaled = null;
-        if (scale < 1)
-        {
-            scaled = full.Resize(new SKImageInfo(Math.Max(1, (int)(info.Width * scale)), Math.Max(1, (int)(info.Height * scale)),
-                SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKCubicResampler.Mitchell));
-            bitmap = scaled;
-        }
-        try
-        {
-            var pixels = bitmap.GetPixelSpan();
-            var grey = new byte[bitmap.Width * bitmap.Height];
-            for (int i = 0; i < grey.Length; i++)
-            {
-                int r = pixels[4 * i], g = pixels[4 * i + 1], b = pixels[4 * i + 2], a = pixels[4 * i + 3];
-                double luma = (0.299 * r + 0.587 * g + 0.114 * b) * a / 255.0;
-                if (invert)
-                    luma = 255 - luma;
-                grey[i] = (byte)Math.Clamp(Math.Round(luma), 0, 255);
-            }
-            return Orient(new GreyImage(bitmap.Width, bitmap.Height, grey), codec.EncodedOrigin);
-        }
-        finally
-        {
-            scaled?.Dispose();
-        }
+        if (scale >= 1)
+            return (full.Width, full.Height, full.GetPixelSpan().ToArray(), codec.EncodedOrigin);
+        using var scaled = full.Resize(new SKImageInfo(Math.Max(1, (int)(info.Width * scale)), Math.Max(1, (int)(info.Height * scale)),
+            SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        return (scaled.Width, scaled.Height, scaled.GetPixelSpan().ToArray(), codec.EncodedOrigin);
     }
 
-    /// <summary>The picture as it is meant to be seen, from the stored one and its EXIF orientation.</summary>
-    private static GreyImage Orient(GreyImage stored, SKEncodedOrigin origin)
+    /// <summary>The picture as it is meant to be seen, from the stored one (<paramref name="channels"/> planes) and its EXIF orientation.</summary>
+    private static (int Width, int Height, byte[] Pixels) Orient(int w, int h, int channels, byte[] stored, SKEncodedOrigin origin)
     {
-        int w = stored.Width, h = stored.Height;
         // For each shown pixel (x, y), the stored pixel it comes from; the last four swap width and height.
         Func<int, int, (int X, int Y)>? source = origin switch
         {
@@ -96,17 +120,18 @@ public static class ImageFiles
             _ => null,
         };
         if (source is null)
-            return stored;
+            return (w, h, stored);
         bool swap = origin >= SKEncodedOrigin.LeftTop;
-        int shownWidth = swap ? h : w, shownHeight = swap ? w : h;
-        var pixels = new byte[stored.Pixels.Length];
-        for (int y = 0; y < shownHeight; y++)
-            for (int x = 0; x < shownWidth; x++)
-            {
-                var (sx, sy) = source(x, y);
-                pixels[y * shownWidth + x] = stored.Pixels[sy * w + sx];
-            }
-        return new GreyImage(shownWidth, shownHeight, pixels);
+        int shownWidth = swap ? h : w, shownHeight = swap ? w : h, plane = w * h;
+        var pixels = new byte[stored.Length];
+        for (int c = 0; c < channels; c++)
+            for (int y = 0; y < shownHeight; y++)
+                for (int x = 0; x < shownWidth; x++)
+                {
+                    var (sx, sy) = source(x, y);
+                    pixels[c * plane + y * shownWidth + x] = stored[c * plane + sy * w + sx];
+                }
+        return (shownWidth, shownHeight, pixels);
     }
 
     /// <summary>The format a file's first bytes announce, for a clearer message when it cannot be decoded.</summary>

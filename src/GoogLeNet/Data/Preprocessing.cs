@@ -6,7 +6,7 @@ namespace GoogLeNet.Data;
 public static class Preprocessing
 {
     /// <summary>
-    /// Turns a batch of grey byte images (N x 1 x H x W, uint8) into the model's input (N x 1 x size x size,
+    /// Turns a batch of byte images (N x C x H x W, uint8; grey or RGB) into the model's input (N x C x size x size,
     /// float32 in [0, 1]). The book resizes PIL images (bilinear, then rounded to bytes) before dividing by
     /// 255; here the bytes are scaled first and interpolated in float (align_corners = false, as PIL), which
     /// differs from the book only by that rounding.

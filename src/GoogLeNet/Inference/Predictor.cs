@@ -56,14 +56,36 @@ public sealed class Predictor : IDisposable
     /// <summary>The <paramref name="top"/> most probable classes for one picture, most probable first.</summary>
     /// <param name="image">A grey picture of any size (<see cref="ImageFiles.ReadGrey"/> reads one from a file).</param>
     /// <param name="top">How many classes to return (all when more than there are).</param>
+    /// <exception cref="InvalidSettingException">The network takes RGB pictures.</exception>
     public IReadOnlyList<ClassScore> Predict(GreyImage image, int top = 1)
+    {
+        if (_model.InChannels != 1)
+            throw new InvalidSettingException($"Predictor.Predict(image): the network takes {_model.InChannels}-channel pictures, not grey ones");
+        return Predict(image.Pixels, 1, image.Height, image.Width, top);
+    }
+
+    /// <summary>The <paramref name="top"/> most probable classes for one picture, most probable first.</summary>
+    /// <param name="image">A picture of any size (<see cref="ImageFiles.ReadColour"/> reads one from a file); used as grey (its luma) by a network of grey pictures.</param>
+    /// <param name="top">How many classes to return (all when more than there are).</param>
+    public IReadOnlyList<ClassScore> Predict(ColourImage image, int top = 1)
+    {
+        if (_model.InChannels == 3)
+            return Predict(image.Pixels, 3, image.Height, image.Width, top);
+        int n = image.Width * image.Height;
+        var grey = new byte[n];
+        for (int i = 0; i < n; i++)
+            grey[i] = (byte)Math.Clamp(Math.Round(0.299 * image.Pixels[i] + 0.587 * image.Pixels[n + i] + 0.114 * image.Pixels[2 * n + i]), 0, 255);
+        return Predict(grey, 1, image.Height, image.Width, top);
+    }
+
+    private IReadOnlyList<ClassScore> Predict(byte[] pixels, int channels, int height, int width, int top)
     {
         if (top < 1)
             throw new InvalidSettingException($"Predictor.Predict(top) must be at least 1, got {top}");
         _model.eval();
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var bytes = tensor(image.Pixels, [1, 1, image.Height, image.Width], ScalarType.Byte);
+        var bytes = tensor(pixels, [1, channels, height, width], ScalarType.Byte);
         var x = Runtime.ChannelsLast.Of(Preprocessing.ToModelInput(bytes, ImageSize));
         Tensor logits;
         using (Runtime.Autocast.On(Precision))
@@ -81,7 +103,9 @@ public sealed class Predictor : IDisposable
     /// <param name="top">How many classes to return.</param>
     /// <param name="invert">Invert grey levels first (Fashion-MNIST is light garments on black).</param>
     /// <exception cref="DataFileException">The file is missing or not a picture this can decode.</exception>
-    public IReadOnlyList<ClassScore> Predict(string path, int top = 1, bool invert = false) => Predict(ImageFiles.ReadGrey(path, invert), top);
+    /// <remarks>The picture is read as the network takes it: in colour for an RGB network, grey otherwise.</remarks>
+    public IReadOnlyList<ClassScore> Predict(string path, int top = 1, bool invert = false) =>
+        _model.InChannels == 3 && !invert ? Predict(ImageFiles.ReadColour(path), top) : Predict(ImageFiles.ReadGrey(path, invert), top);
 
     /// <summary>Releases the network if the predictor built it (<see cref="FromCheckpoint"/>).</summary>
     public void Dispose()

@@ -73,6 +73,12 @@ public sealed record TrainOptions
     /// </summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 
+    /// <summary>For data in an image folder of class folders (no train and test folders): the fraction of its pictures to test on; see <see cref="Data.ImageFolder"/>.</summary>
+    public double? ValSplit { get; init; }
+
+    /// <summary>For data in an image folder: leave out pictures that do not decode (they are counted) instead of stopping at the first.</summary>
+    public bool SkipBadImages { get; init; }
+
     /// <summary>The learning rate as the run's first line and compare.md state it.</summary>
     public string DescribeLr() => LrSchedule == LearningRate.Constant
         ? string.Create(CultureInfo.InvariantCulture, $"lr {Lr}")

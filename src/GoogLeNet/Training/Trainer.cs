@@ -62,7 +62,7 @@ internal static class Trainer
         var info = ModelRegistry.Get(options.Model);
 
         manual_seed(options.Seed);
-        using var model = info.Create(1, train.NumClasses);
+        using var model = info.Create(train.Channels, train.NumClasses);
         Initialization.XavierUniform(model);
         using var loop = new TrainingLoop(model, train, test, options, loss: loss); // checks the fit again, for callers that skip Check
         if (resume is not null)

@@ -72,8 +72,10 @@ public sealed class TrainingLoop : IDisposable
         Options = (options ?? new TrainOptions()).CheckRanges();
         Model = model;
         ModelName = model.GetName();
-        if (model.InChannels != 1)
-            throw new InvalidSettingException($"{ModelName} takes {model.InChannels}-channel images; the training data is grey (1 channel)");
+        if (model.InChannels != train.Channels)
+            throw new InvalidSettingException($"{ModelName} takes {model.InChannels}-channel images; the training data has {train.Channels} ({(train.Channels == 1 ? "grey" : "RGB")})");
+        if (test.Channels != train.Channels)
+            throw new InvalidSettingException($"the test images have {test.Channels} channels, the training images {train.Channels}");
         if (model.NumClasses != train.NumClasses)
             throw new InvalidSettingException($"{ModelName} was built for {model.NumClasses} classes; the training data has {train.NumClasses}");
         ModelSummary.Of(ModelName, model, Options.Resize, model.InChannels); // refuses an input size the network does not take
