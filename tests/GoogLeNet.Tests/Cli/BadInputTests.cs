@@ -145,11 +145,10 @@ public sealed class BadInputTests : IDisposable
         Pictures.WritePicture(_dir["picture.png"], 20, 20, SKColorType.Rgba8888, SKColors.White);
         byte[]? before = File.Exists(path) ? File.ReadAllBytes(path) : null;
 
-        List<string[]> runs =
-        [
-            ["evaluate", "--checkpoint", path, "--data", data],
-            ["predict", "--checkpoint", path, _dir["picture.png"]],
-        ];
+        List<string[]> runs = [["evaluate", "--checkpoint", path, "--data", data]];
+        // predict takes a network of any channels and classes: those are what a model trained on an image folder has.
+        if (damage is not ("three channels" or "five classes"))
+            runs.Add(["predict", "--checkpoint", path, _dir["picture.png"]]);
         if (damage is not ("missing" or "folder without checkpoint" or "unknown model" or "weights of another model"))
             runs.Add(["train", "--resume", run, "--data", data]);
         foreach (var args in runs)

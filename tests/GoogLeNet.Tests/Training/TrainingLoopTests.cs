@@ -173,7 +173,7 @@ public class TrainingLoopTests
         using var dir = new TempDirectory();
         var (train, test) = Data(dir);
         using var rgb = new ChapterGoogLeNet(3, 10);
-        Assert.Equal("googlenet takes 3-channel images; the training data is grey (1 channel)",
+        Assert.Equal("googlenet takes 3-channel images; the training data has 1 (grey)",
             Assert.Throws<InvalidSettingException>(() => new TrainingLoop(rgb, train, test, Small)).Message);
         using var model = NewModel();
         Assert.Equal("TrainOptions.Epochs must be at least 1, got 0",
