@@ -51,8 +51,7 @@ internal static class CompareCommand
                 Trainer.Check(entry.OptionsFrom(options).Validate());
             ErrorReport.WarnIfMoreThreadsThanCores(options.Threads);
 
-            string dataDir = DataSupport.FindOrFetch(result.GetValue(training.Data) ?? recordedData);
-            var (train, test) = FashionMnist.LoadBoth(dataDir, options.TrainLimit, options.TestLimit);
+            var (dataDir, train, test) = DataSupport.LoadTraining(result.GetValue(training.Data) ?? recordedData, options);
             var (directory, folderLock) = resumeDir is not null
                 ? TakeFolder(resumeDir)
                 : result.GetValue(output) is { } chosen ? TakeFolder(chosen, isNew: true) : TakeNewDefaultFolder();
