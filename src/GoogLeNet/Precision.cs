@@ -46,12 +46,16 @@ public static class Precisions
     /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
     /// <param name="setting">How the caller names the setting, for the error message.</param>
     /// <exception cref="InvalidSettingException">The name is not one of <see cref="Names"/>.</exception>
-    public static Precision Parse(string name, string setting = "precision") => name.ToLowerInvariant() switch
+    public static Precision Parse(string name, string setting = "precision") =>
+        name.Equals("auto", StringComparison.OrdinalIgnoreCase) ? Default
+        : FromName(name.ToLowerInvariant()) ?? throw new InvalidSettingException($"{setting} '{name}' is not one of {string.Join(", ", Names)}");
+
+    /// <summary>The precision <see cref="Name"/> gives <paramref name="name"/>; null for any other text.</summary>
+    internal static Precision? FromName(string? name) => name switch
     {
-        "auto" => Default,
         "fp32" => Precision.Fp32,
         "bf16" => Precision.Bf16,
-        _ => throw new InvalidSettingException($"{setting} '{name}' is not one of {string.Join(", ", Names)}"),
+        _ => null,
     };
 
     private static HashSet<string> ReadCpuFlags()
@@ -78,12 +82,8 @@ public static class Precisions
 internal sealed class PrecisionJsonConverter : JsonConverter<Precision>
 {
     public override Precision Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.GetString() switch
-        {
-            "fp32" => Precision.Fp32,
-            "bf16" => Precision.Bf16,
-            var other => throw new JsonException($"precision '{other}' is not fp32 or bf16"),
-        };
+        reader.GetString() is var name && Precisions.FromName(name) is { } precision ? precision
+        : throw new JsonException($"precision '{name}' is not fp32 or bf16");
 
     public override void Write(Utf8JsonWriter writer, Precision value, JsonSerializerOptions options) => writer.WriteStringValue(value.Name());
 }

@@ -39,7 +39,7 @@ public static class ImageFiles
         for (int i = 0; i < grey.Length; i++)
         {
             int r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2], a = rgba[4 * i + 3];
-            double luma = (0.299 * r + 0.587 * g + 0.114 * b) * a / 255.0;
+            double luma = Luma(r, g, b) * a / 255.0;
             if (invert)
                 luma = 255 - luma;
             grey[i] = (byte)Math.Clamp(Math.Round(luma), 0, 255);
@@ -69,6 +69,9 @@ public static class ImageFiles
         var oriented = Orient(width, height, 3, planes, origin);
         return new ColourImage(oriented.Width, oriented.Height, oriented.Pixels, grey);
     }
+
+    /// <summary>The ITU-R 601 luma of a colour, the grey level <see cref="ReadGrey"/> gives it (PIL's "L" conversion).</summary>
+    internal static double Luma(double r, double g, double b) => 0.299 * r + 0.587 * g + 0.114 * b;
 
     /// <summary>The picture at its full size (very large ones shrunk to <see cref="MaxSide"/>) in 8-bit RGBA, and its EXIF orientation.</summary>
     private static (int Width, int Height, byte[] Rgba, SKEncodedOrigin Origin) DecodeRgba(string path)

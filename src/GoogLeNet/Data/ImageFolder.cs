@@ -173,7 +173,8 @@ public static class ImageFolder
         for (int i = 0; i < pictures.Count; i++)
         {
             var image = pictures[i].Image!;
-            byte[] pixels = image.Width == cols && image.Height == rows ? image.Pixels : Resized(image, rows, cols);
+            // Pictures of other sizes than the first are there only when all were to be resized to a square.
+            byte[] pixels = image.Width == cols && image.Height == rows ? image.Pixels : Resized(image, rows);
             int plane = rows * cols;
             // A grey picture's three planes are equal: the first is the grey one.
             Array.Copy(pixels, 0, images, (long)i * size, channels == 1 ? plane : 3 * plane);
@@ -182,12 +183,12 @@ public static class ImageFolder
         return new ImageDataset(images, labels, rows, cols, classes.Count, classes, channels);
     }
 
-    /// <summary>A picture's three planes resized to rows x cols, as batches are resized (bilinear, antialiased when shrinking).</summary>
-    private static byte[] Resized(ColourImage image, int rows, int cols)
+    /// <summary>A picture's three planes resized to size x size, as batches are resized (bilinear, antialiased when shrinking).</summary>
+    private static byte[] Resized(ColourImage image, int size)
     {
         using var scope = NewDisposeScope();
         var bytes = tensor(image.Pixels, [1, 3, image.Height, image.Width], ScalarType.Byte);
-        var input = rows == cols ? Preprocessing.ToModelInput(bytes, rows) : throw new ArgumentException("square sizes only");
+        var input = Preprocessing.ToModelInput(bytes, size);
         return (input * 255).round().clamp(0, 255).to_type(ScalarType.Byte).contiguous().data<byte>().ToArray();
     }
 }

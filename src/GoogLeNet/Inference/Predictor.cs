@@ -74,7 +74,7 @@ public sealed class Predictor : IDisposable
         int n = image.Width * image.Height;
         var grey = new byte[n];
         for (int i = 0; i < n; i++)
-            grey[i] = (byte)Math.Clamp(Math.Round(0.299 * image.Pixels[i] + 0.587 * image.Pixels[n + i] + 0.114 * image.Pixels[2 * n + i]), 0, 255);
+            grey[i] = (byte)Math.Clamp(Math.Round(ImageFiles.Luma(image.Pixels[i], image.Pixels[n + i], image.Pixels[2 * n + i])), 0, 255);
         return Predict(grey, 1, image.Height, image.Width, top);
     }
 
@@ -90,7 +90,7 @@ public sealed class Predictor : IDisposable
         Tensor logits;
         using (Runtime.Autocast.On(Precision))
             logits = _model.call(x);
-        var probabilities = nn.functional.softmax(logits.to_type(ScalarType.Float32), 1)[0].data<float>().ToArray();
+        var probabilities = nn.functional.softmax(Runtime.Autocast.InFloat32(logits), 1)[0].data<float>().ToArray();
         return probabilities
             .Select((p, i) => new ClassScore(i < Labels.Count ? Labels[i] : i.ToString(), i, p))
             .OrderByDescending(s => s.Probability)

@@ -50,6 +50,12 @@ internal static unsafe class Autocast
         return new Scope(entry);
     }
 
+    /// <summary>
+    /// <paramref name="logits"/> in float32, as the loss and probabilities are computed whatever the precision of the
+    /// forward pass: the tensor itself when it is float32 already, else a float32 copy.
+    /// </summary>
+    public static Tensor InFloat32(Tensor logits) => logits.dtype == ScalarType.Float32 ? logits : logits.to_type(ScalarType.Float32);
+
     /// <summary>An autocast region; disposing it ends the region it began, if it began one.</summary>
     public readonly struct Scope : IDisposable
     {

@@ -65,9 +65,7 @@ public static class Evaluator
                 var y = device is null ? y0 : y0.to(device);
                 Tensor logits;
                 using (Runtime.Autocast.On(precision))
-                    logits = model.call(x);
-                if (logits.dtype != ScalarType.Float32)
-                    logits = logits.to_type(ScalarType.Float32);
+                    logits = Runtime.Autocast.InFloat32(model.call(x));
                 lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).cpu().item<float>();
                 var predicted = logits.argmax(1).cpu().data<long>().ToArray();
                 var actual = y0.data<long>().ToArray();

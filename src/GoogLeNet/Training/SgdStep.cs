@@ -79,5 +79,5 @@ internal static class SgdStep
 
     /// <summary>The loss of float32 copies of the logits, however the forward pass computed them.</summary>
     private static Func<Tensor, Tensor, Tensor> InFloat32(Func<Tensor, Tensor, Tensor> loss) =>
-        (logits, target) => loss(logits.dtype == ScalarType.Float32 ? logits : logits.to_type(ScalarType.Float32), target);
+        (logits, target) => loss(Runtime.Autocast.InFloat32(logits), target);
 }

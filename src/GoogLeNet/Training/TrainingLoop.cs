@@ -175,8 +175,7 @@ public sealed class TrainingLoop : IDisposable
         }
         catch (Exception e)
         {
-            foreach (var callback in Callbacks)
-                callback.OnFailure(Context, e);
+            Raise(c => c.OnFailure(Context, e));
             throw;
         }
 
