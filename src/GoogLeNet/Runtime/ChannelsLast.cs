@@ -82,14 +82,26 @@ internal static class ChannelsLast
         }
     }
 
-    /// <summary>Re-lays every 4-D parameter of <paramref name="model"/> in channels-last order, in place.</summary>
+    /// <summary>
+    /// Re-lays every 4-D parameter of <paramref name="model"/> in channels-last order, in place, and makes the output of
+    /// every convolution of one input channel channels-last.
+    /// </summary>
+    /// <remarks>
+    /// A tensor of one channel has the same strides in both orders, so libtorch cannot tell that a grey image batch is
+    /// channels-last: the stem's convolution would give its output, and the layers after it until the next convolution
+    /// of a channels-last weight, in the plain order. Its output is re-laid once instead (BENCHMARKS.md has the effect).
+    /// </remarks>
     public static void Apply(nn.Module model)
     {
-        using var _ = no_grad();
-        foreach (var p in model.parameters().Where(p => p.dim() == 4 && !Is(p)))
+        using (no_grad())
         {
-            using var reordered = Of(p);
-            p.set_(reordered);
+            foreach (var p in model.parameters().Where(p => p.dim() == 4 && !Is(p)))
+            {
+                using var reordered = Of(p);
+                p.set_(reordered);
+            }
         }
+        foreach (var conv in model.modules().OfType<TorchSharp.Modules.Conv2d>().Where(c => c.in_channels == 1))
+            conv.register_forward_hook((_, _, output) => output.dim() == 4 && output.shape[1] > 1 && !Is(output) ? Of(output) : output);
     }
 }

@@ -52,6 +52,40 @@ public class ChannelsLastTests
         }
     }
 
+    /// <summary>
+    /// A grey batch has the same strides in both orders, so without help libtorch would run the stem (its 7x7
+    /// convolution, ReLU, pooling) and the next 1x1 convolution in the plain order: every 4-D activation of more than
+    /// one channel, stem included, is channels-last.
+    /// </summary>
+    [Theory]
+    [InlineData("googlenet")]
+    [InlineData("googlenet-bn")]
+    public void EveryActivationOfAGreyBatchIsChannelsLast(string name)
+    {
+        manual_seed(2);
+        using var model = ModelRegistry.Get(name).Create(1, 10);
+        ChannelsLast.Apply(model);
+        model.eval();
+        var plain = new List<string>();
+        int seen = 0;
+        foreach (var m in model.modules().OfType<nn.Module<Tensor, Tensor>>().Where(m => !m.children().Any()))
+            m.register_forward_hook((module, _, output) =>
+            {
+                if (output.dim() == 4 && output.shape[1] > 1)
+                {
+                    seen++;
+                    if (!ChannelsLast.Is(output))
+                        plain.Add($"{module.GetType().Name} {string.Join("x", output.shape)}");
+                }
+                return output;
+            });
+        using var _ = no_grad();
+        using var x = ChannelsLast.Of(rand(2, 1, 96, 96));
+        using var logits = model.call(x);
+        Assert.True(seen > 50, $"only {seen} activations seen");
+        Assert.Empty(plain);
+    }
+
     private static double RelativeError(Tensor expected, Tensor actual) =>
         (expected - actual).norm().to_type(ScalarType.Float64).item<double>()
         / Math.Max(1e-30, expected.norm().to_type(ScalarType.Float64).item<double>());
