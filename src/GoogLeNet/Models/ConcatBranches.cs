@@ -8,7 +8,7 @@ namespace GoogLeNet.Models;
 /// Parallel branches on one input, concatenated on the channel axis: the shape shared by the Inception-v3
 /// blocks and the reduction blocks, which differ only in what their branches hold.
 /// </summary>
-public sealed class ConcatBranches : Module<Tensor, Tensor>
+public sealed class ConcatBranches : Module<Tensor, Tensor>, Interop.IOnnxExportable
 {
     private readonly ModuleList<Module<Tensor, Tensor>> branches = new();
 
@@ -42,4 +42,7 @@ public sealed class ConcatBranches : Module<Tensor, Tensor>
                 o.Dispose();
         }
     }
+
+    Interop.OnnxValue Interop.IOnnxExportable.ToOnnx(Interop.OnnxGraphBuilder graph, Interop.OnnxValue x, string path) =>
+        graph.Concat(branches.Select((b, i) => graph.Run(b, x, $"{path}.branches.{i}")).ToArray(), path);
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace GoogLeNet.Models;
 
 /// <summary>Convolution without bias, batch normalisation, ReLU: the unit of the BN-era Inception networks.</summary>
-public sealed class ConvBnRelu : Module<Tensor, Tensor>
+public sealed class ConvBnRelu : Module<Tensor, Tensor>, Interop.IOnnxExportable
 {
     private readonly Conv2d conv;
     private readonly BatchNorm2d bn;
@@ -48,4 +48,7 @@ public sealed class ConvBnRelu : Module<Tensor, Tensor>
         using var z = bn.call(y);
         return functional.relu(z);
     }
+
+    Interop.OnnxValue Interop.IOnnxExportable.ToOnnx(Interop.OnnxGraphBuilder graph, Interop.OnnxValue x, string path) =>
+        graph.Relu(graph.Run(bn, graph.Run(conv, x, path + ".conv"), path + ".bn"), path);
 }

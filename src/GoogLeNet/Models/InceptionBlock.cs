@@ -9,7 +9,7 @@ namespace GoogLeNet.Models;
 /// The chapter's Inception block: four parallel paths whose outputs are concatenated on the channel axis.
 /// Every path keeps the spatial size, so the block changes only the number of channels.
 /// </summary>
-public sealed class InceptionBlock : Module<Tensor, Tensor>
+public sealed class InceptionBlock : Module<Tensor, Tensor>, Interop.IOnnxExportable
 {
     private readonly Sequential p1;
     private readonly Sequential p2;
@@ -52,4 +52,7 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>
         using var y4 = p4.call(x);
         return cat([y1, y2, y3, y4], dim: 1);
     }
+
+    Interop.OnnxValue Interop.IOnnxExportable.ToOnnx(Interop.OnnxGraphBuilder graph, Interop.OnnxValue x, string path) =>
+        graph.Concat([graph.Run(p1, x, path + ".p1"), graph.Run(p2, x, path + ".p2"), graph.Run(p3, x, path + ".p3"), graph.Run(p4, x, path + ".p4")], path);
 }

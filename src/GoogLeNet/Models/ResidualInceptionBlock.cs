@@ -9,7 +9,7 @@ namespace GoogLeNet.Models;
 /// concatenation projected back to the input's channels by a linear 1x1 convolution (no ReLU), scaled and
 /// added to the input, then ReLU. The scaling (0.1-0.3, section 3.3) keeps the sum stable early in training.
 /// </summary>
-public sealed class ResidualInceptionBlock : Module<Tensor, Tensor>
+public sealed class ResidualInceptionBlock : Module<Tensor, Tensor>, Interop.IOnnxExportable
 {
     private readonly ConcatBranches branches;
     private readonly Conv2d project;
@@ -35,5 +35,12 @@ public sealed class ResidualInceptionBlock : Module<Tensor, Tensor>
         using var up = project.call(mixed);
         using var sum = up.mul(_scale).add_(x); // out * scale + x
         return functional.relu(sum);
+    }
+
+    Interop.OnnxValue Interop.IOnnxExportable.ToOnnx(Interop.OnnxGraphBuilder graph, Interop.OnnxValue x, string path)
+    {
+        var mixed = graph.Run(branches, x, path + ".branches");
+        var up = graph.Run(project, mixed, path + ".project");
+        return graph.Relu(graph.ScaledSum(up, _scale, x, path), path);
     }
 }
