@@ -42,6 +42,7 @@ internal static partial class ErrorReport
         ("Benchmark.Run(threads)", "--threads"),
         ("Benchmark.Run(microBatch)", "--micro-batch"),
         ("FashionMnist.Locate(explicitDirectory)", "--data"),
+        ("StateDicts.Load(model)", "--model"),
     ];
 
     /// <summary>

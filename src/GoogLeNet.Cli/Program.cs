@@ -22,6 +22,8 @@ internal static class Program
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
+            ExportCommand.Create(),
+            ImportCommand.Create(),
             ParamsCommand.Create(),
             MinSizeCommand.Create(),
             BenchCommand.Create(),

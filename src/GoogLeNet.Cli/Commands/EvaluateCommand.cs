@@ -13,7 +13,8 @@ internal static class EvaluateCommand
 {
     public static Command Create()
     {
-        var checkpointPath = new Option<string>("--checkpoint") { HelpName = "RUN", Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
+        var checkpointPath = ModelSource.CheckpointOption();
+        var pretrained = ModelSource.PretrainedOption();
         var data = DataOptions.Folder();
         var testLimit = DataOptions.TestLimit();
         var batchSize = new Option<int>("--batch-size") { HelpName = "N", Description = "Images per forward pass", DefaultValueFactory = _ => 256 };
@@ -21,27 +22,33 @@ internal static class EvaluateCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };
         var precision = PrecisionOption.Create("The arithmetic of the forward passes");
 
-        var command = new Command("evaluate", "Evaluate a checkpoint on the Fashion-MNIST test set; writes confusion.png beside it")
+        var command = new Command("evaluate", "Evaluate a checkpoint (or the shipped model) on the Fashion-MNIST test set; writes confusion.png beside the checkpoint")
         {
-            checkpointPath, data, testLimit, batchSize, threads, precision, json,
+            checkpointPath, pretrained, data, testLimit, batchSize, threads, precision, json,
         };
         command.SetAction(result =>
         {
             int? limit = OptionLimits.Limit(result.GetValue(testLimit), "--test-limit");
             int threadCount = OptionLimits.Threads(result.GetValue(threads), "--threads");
-            var checkpoint = ReadCheckpoint(result.GetValue(checkpointPath)!).RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST");
-            int batch = OptionLimits.Batch(result.GetValue(batchSize), checkpoint.Metadata.ImageSize, training: false, "--batch-size");
+            using var source = ModelSource.Open(result.GetValue(checkpointPath), result.GetValue(pretrained),
+                c => c.RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST"));
+            var model = source.Model;
+            if (model.InChannels != 1 || model.NumClasses != FashionMnist.ClassNames.Count)
+                throw new GoogLeNetException($"{source.Description} is for {model.InChannels}-channel images and {model.NumClasses} classes; Fashion-MNIST needs 1 channel and 10 classes");
+            int batch = OptionLimits.Batch(result.GetValue(batchSize), source.ImageSize, training: false, "--batch-size");
             ErrorReport.WarnIfMoreThreadsThanCores(threadCount);
             set_num_threads(threadCount);
-            using var model = checkpoint.CreateModel();
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
             var test = FashionMnist.Load(dataDir, train: false, limit);
-            using var batches = new BatchSource(test, batch, checkpoint.Metadata.ImageSize, shuffle: false, seed: 0);
+            using var batches = new BatchSource(test, batch, source.ImageSize, shuffle: false, seed: 0);
             var arithmetic = PrecisionOption.Resolve(result.GetValue(precision)!);
-            var evaluation = Evaluator.Evaluate(model, batches, checkpoint.Metadata.NumClasses, precision: arithmetic);
+            var evaluation = Evaluator.Evaluate(model, batches, model.NumClasses, precision: arithmetic);
 
             var labels = FashionMnist.ClassNames;
-            string picture = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path))!, "confusion.png");
+            // The picture goes beside the checkpoint; the shipped model's folder is the program's, not the user's.
+            string? picture = source.Checkpoint is { } checkpoint
+                ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path))!, "confusion.png")
+                : null;
             // The results are shown first: a folder that cannot take the picture must not cost them.
             bool asJson = result.GetValue(json);
             if (asJson)
@@ -59,13 +66,15 @@ internal static class EvaluateCommand
             }
             else
             {
-                Render(evaluation, labels, checkpoint);
+                Render(evaluation, labels, source.Description);
             }
+            if (picture is null)
+                return ExitCodes.Success;
             string? notWritten = null;
             try
             {
                 Plots.WriteConfusion(picture, evaluation.Confusion, labels,
-                    $"{checkpoint.Metadata.Model}, {checkpoint.Metadata.Position}: test acc {evaluation.Accuracy:F3}");
+                    $"{source.Checkpoint!.Metadata.Model}, {source.Checkpoint.Metadata.Position}: test acc {evaluation.Accuracy:F3}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -90,9 +99,9 @@ internal static class EvaluateCommand
         return Checkpoint.Read(Directory.Exists(path) && File.Exists(inFolder) ? inFolder : path);
     }
 
-    private static void Render(EvaluationResult e, IReadOnlyList<string> labels, Checkpoint checkpoint)
+    private static void Render(EvaluationResult e, IReadOnlyList<string> labels, string description)
     {
-        AnsiConsole.MarkupLine($"[bold]{checkpoint.Metadata.Model}[/] {checkpoint.Metadata.When}, {e.Examples:N0} test images: " +
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(description)}[/], {e.Examples:N0} test images: " +
                                $"test acc [bold]{e.Accuracy:F3}[/], test loss {e.Loss:F3}");
         var table = new Table().Border(TableBorder.Rounded).AddColumn("true \\ predicted");
         foreach (var (label, i) in labels.Select((l, i) => (l, i)))

@@ -11,22 +11,22 @@ internal static class PredictCommand
 {
     public static Command Create()
     {
-        var checkpointPath = new Option<string>("--checkpoint") { HelpName = "RUN", Description = "checkpoint.bin of a training run (or the run folder)", Required = true };
+        var checkpointPath = ModelSource.CheckpointOption();
+        var pretrained = ModelSource.PretrainedOption();
         var images = new Argument<string[]>("images") { Description = "PNG, JPEG, GIF, BMP or WebP files, any size", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { HelpName = "N", Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
         var invert = new Option<bool>("--invert") { Description = "Invert grey levels (Fashion-MNIST is light garments on black; use this for dark-on-white photos)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
         var precision = PrecisionOption.Create("The arithmetic of the forward pass");
 
-        var command = new Command("predict", "Classify images with a trained checkpoint") { checkpointPath, images, top, invert, precision, json };
+        var command = new Command("predict", "Classify images with a trained checkpoint or the shipped model") { checkpointPath, pretrained, images, top, invert, precision, json };
         command.SetAction(result =>
         {
             int k = OptionLimits.InRange(result.GetValue(top), "--top", 1, int.MaxValue);
-            var checkpoint = EvaluateCommand.ReadCheckpoint(result.GetValue(checkpointPath)!);
-            if (checkpoint.Metadata.InChannels == 3 && result.GetValue(invert))
+            using var source = ModelSource.Open(result.GetValue(checkpointPath), result.GetValue(pretrained));
+            if (source.Model.InChannels == 3 && result.GetValue(invert))
                 throw new GoogLeNetException("--invert applies to grey pictures; this checkpoint's network takes RGB ones");
-            using var model = checkpoint.CreateModel();
-            var predictor = new Predictor(model, checkpoint.Metadata.ImageSize, checkpoint.Metadata.Labels)
+            var predictor = new Predictor(source.Model, source.ImageSize, source.Labels)
             {
                 Precision = PrecisionOption.Resolve(result.GetValue(precision)!),
             };
@@ -58,7 +58,7 @@ internal static class PredictCommand
             else if (predictions.Count > 0)
             {
                 var table = new Table().Border(TableBorder.Rounded).AddColumn("image");
-                for (int i = 1; i <= k && i <= checkpoint.Metadata.NumClasses; i++)
+                for (int i = 1; i <= k && i <= source.Model.NumClasses; i++)
                     table.AddColumn($"#{i}");
                 foreach (var (file, scores) in predictions)
                     table.AddRow([Markup.Escape(file), .. scores.Select(s => $"{Markup.Escape(s.Label)} {s.Probability:P1}")]);

@@ -129,7 +129,7 @@ public static partial class StateDicts
         if (model is not null && recorded is not null && !string.Equals(model, recorded, StringComparison.OrdinalIgnoreCase))
             throw new StateDictException(path, $"holds a {recorded} (its metadata says so), not a {model}");
         string name = model ?? recorded
-            ?? throw new StateDictException(path, "does not say which model it holds; name it (StateDicts.Load(model))");
+            ?? throw new StateDictException(path, "does not say which model it holds; name the model (StateDicts.Load(model))");
         var info = ModelRegistry.Find(name) ?? throw new StateDictException(path, $"is of '{name}', a model this version does not have");
         var (channels, classes) = Dimensions(info.Name, tensors, path);
         int size = imageSize

@@ -139,6 +139,24 @@ public sealed class Checkpoint
         }
     }
 
+    /// <summary>
+    /// Writes a checkpoint of weights that were not trained by this tool (imported from another framework's file), as
+    /// at the start of a run: no epochs, no history, an optimiser without state. <c>evaluate</c>, <c>predict</c> and
+    /// <c>export</c> take it as they take a training run's.
+    /// </summary>
+    /// <param name="path">The checkpoint file to write.</param>
+    /// <param name="model">The network with its weights.</param>
+    /// <param name="imageSize">Side of the square input the weights were trained at.</param>
+    /// <param name="labels">The class names, one per output.</param>
+    public static void SaveWeights(string path, Classifier model, int imageSize, IReadOnlyList<string> labels)
+    {
+        var options = new TrainOptions { Model = model.GetName(), Resize = imageSize };
+        var metadata = new CheckpointMetadata(CurrentFormat, model.GetName(), model.InChannels, model.NumClasses, imageSize, 0, options, [], [],
+            DateTime.UtcNow, ClassNames: labels);
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        Save(path, metadata, model, optimizer);
+    }
+
     /// <summary>Reads and verifies a checkpoint.</summary>
     /// <exception cref="CheckpointException">The file is missing, not a checkpoint, truncated or corrupt.</exception>
     public static Checkpoint Read(string path)
