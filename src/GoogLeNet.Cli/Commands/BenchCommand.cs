@@ -27,12 +27,18 @@ internal static class BenchCommand
         layout.OneOf("nhwc", "nchw");
         var profile = new Option<bool>("--profile") { Description = "Instead: where a training step's and an inference batch's time goes, by kind of layer (each layer timed on its own)" };
         var epoch = new Option<bool>("--epoch") { Description = "Then train one real epoch of Fashion-MNIST, timed whole, against the time the measured rates allow it (10 % over)" };
+        var engine = new Option<string>("--engine")
+        {
+            HelpName = "ENGINE",
+            Description = "libtorch (the default: training and inference), or onnxruntime: inference of the exported ONNX graph by ONNX Runtime beside libtorch's, at batch 1 and --batch-size",
+            DefaultValueFactory = _ => "libtorch",
+        }.OneOf("libtorch", "onnxruntime");
         var data = DataOptions.Folder("With --epoch: ");
         var trainLimit = DataOptions.TrainLimit("With --epoch: ");
         var testLimit = DataOptions.TestLimit("With --epoch: ");
         var command = new Command("bench", "Time training steps, inference batches and a float32 matmul on synthetic data")
         {
-            model, batchSize, size, steps, threads, precision, microBatch, layout, profile, epoch, data, trainLimit, testLimit, json,
+            model, batchSize, size, steps, threads, precision, microBatch, layout, profile, epoch, engine, data, trainLimit, testLimit, json,
         };
         command.SetAction(result =>
         {
@@ -61,6 +67,13 @@ internal static class BenchCommand
                 ? FashionMnist.LoadBoth(DataSupport.FindOrFetch(result.GetValue(data)), trainCount, testCount)
                 : default;
 
+            if (result.GetValue(engine) == "onnxruntime")
+            {
+                if (result.FirstGiven(profile, epoch, microBatch, layout) is { } other)
+                    throw new GoogLeNetException($"{other.Name} does not apply with --engine onnxruntime (it times inference only, channels-last for libtorch)");
+                return Engines(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(steps),
+                    result.GetValue(threads), arithmetic, asJson, progress);
+            }
             if (result.GetValue(profile))
                 return Profile(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), result.GetValue(threads),
                     channelsLast, arithmetic, asJson, progress);
@@ -104,6 +117,28 @@ internal static class BenchCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static int Engines(string model, int batchSize, int size, int steps, int threads, Precision arithmetic, bool asJson, IProgress<string> progress)
+    {
+        var r = EngineBenchmark.Run(model, batchSize, size, steps, threads, arithmetic, progress);
+        if (asJson)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(r, Json));
+            return ExitCodes.Success;
+        }
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"{r.Model} inference at {r.Size}x{r.Size}, {r.Threads} threads; logits agree within {r.MaxLogitDifference:E1}")
+            .AddColumn("engine").AddColumn("precision").AddColumn(new TableColumn("batch").RightAligned())
+            .AddColumn(new TableColumn("img/s").RightAligned()).AddColumn(new TableColumn("ms per batch").RightAligned())
+            .AddColumn(new TableColumn("vs libtorch").RightAligned());
+        foreach (var s in r.Speeds)
+        {
+            var libtorch = r.Speeds.First(o => o.Engine == "libtorch" && o.Batch == s.Batch);
+            table.AddRow(s.Engine, s.Precision, s.Batch.ToString(), $"{s.ImgS:F1}", $"{s.MsPerBatch:F1}", $"{s.ImgS / libtorch.ImgS:F2}x");
+        }
+        AnsiConsole.Write(table);
+        return ExitCodes.Success;
     }
 
     private static int Profile(string model, int batchSize, int size, int threads, bool channelsLast, Precision arithmetic, bool asJson,

@@ -21,10 +21,11 @@ internal static class EvaluateCommand
         var threads = new Option<int>("--threads") { HelpName = "N", Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };
         var precision = PrecisionOption.Create("The arithmetic of the forward passes");
+        var engine = EngineOption.Create();
 
         var command = new Command("evaluate", "Evaluate a checkpoint (or the shipped model) on the Fashion-MNIST test set; writes confusion.png beside the checkpoint")
         {
-            checkpointPath, pretrained, data, testLimit, batchSize, threads, precision, json,
+            checkpointPath, pretrained, data, testLimit, batchSize, threads, precision, engine, json,
         };
         command.SetAction(result =>
         {
@@ -41,8 +42,10 @@ internal static class EvaluateCommand
             string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
             var test = FashionMnist.Load(dataDir, train: false, limit);
             using var batches = new BatchSource(test, batch, source.ImageSize, shuffle: false, seed: 0);
-            var arithmetic = PrecisionOption.Resolve(result.GetValue(precision)!);
-            var evaluation = Evaluator.Evaluate(model, batches, model.NumClasses, precision: arithmetic);
+            var (runner, arithmetic) = EngineOption.Resolve(result.GetValue(engine)!, source, result.GetValue(precision)!, threadCount, result.Given(precision));
+            EvaluationResult evaluation;
+            using (runner == model ? null : runner)
+                evaluation = Evaluator.Evaluate(runner, batches, model.NumClasses, precision: arithmetic);
 
             var labels = FashionMnist.ClassNames;
             // The picture goes beside the checkpoint; the shipped model's folder is the program's, not the user's.
@@ -60,6 +63,7 @@ internal static class EvaluateCommand
                     test_loss = double.IsFinite(evaluation.Loss) ? evaluation.Loss : (double?)null, // JSON has no infinity
                     examples = evaluation.Examples,
                     precision = arithmetic.Name(),
+                    engine = result.GetValue(engine),
                     per_class = labels.Select((l, i) => new { label = l, acc = double.IsNaN(perClass[i]) ? (double?)null : perClass[i] }),
                     confusion = evaluation.Confusion,
                 }));

@@ -18,18 +18,19 @@ internal static class PredictCommand
         var invert = new Option<bool>("--invert") { Description = "Invert grey levels (Fashion-MNIST is light garments on black; use this for dark-on-white photos)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
         var precision = PrecisionOption.Create("The arithmetic of the forward pass");
+        var engine = EngineOption.Create();
 
-        var command = new Command("predict", "Classify images with a trained checkpoint or the shipped model") { checkpointPath, pretrained, images, top, invert, precision, json };
+        var command = new Command("predict", "Classify images with a trained checkpoint or the shipped model") { checkpointPath, pretrained, images, top, invert, precision, engine, json };
         command.SetAction(result =>
         {
             int k = OptionLimits.InRange(result.GetValue(top), "--top", 1, int.MaxValue);
             using var source = ModelSource.Open(result.GetValue(checkpointPath), result.GetValue(pretrained));
             if (source.Model.InChannels == 3 && result.GetValue(invert))
                 throw new GoogLeNetException("--invert applies to grey pictures; this checkpoint's network takes RGB ones");
-            var predictor = new Predictor(source.Model, source.ImageSize, source.Labels)
-            {
-                Precision = PrecisionOption.Resolve(result.GetValue(precision)!),
-            };
+            var (runner, arithmetic) = EngineOption.Resolve(result.GetValue(engine)!, source, result.GetValue(precision)!,
+                TorchSharp.torch.get_num_threads(), result.Given(precision));
+            using var engineModel = runner == source.Model ? null : runner;
+            var predictor = new Predictor(runner, source.ImageSize, source.Labels) { Precision = arithmetic };
 
             var predictions = new List<(string File, IReadOnlyList<ClassScore> Top)>();
             int failed = 0;
