@@ -203,7 +203,7 @@ public class ImageFolderTests
     public void FashionMnistWrittenAsAFolderByTheScriptTrainsExactlyAsTheIdxFiles()
     {
         using var dir = new TempDirectory();
-        string script = Path.Combine(RepositoryRoot(), "scripts", "idx_to_image_folder.py");
+        string script = Path.Combine(Repository.Root, "scripts", "idx_to_image_folder.py");
         var write = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3",
             [script, FashionMnist.SystemDirectory, dir["folder"], "--train-limit", "200", "--test-limit", "100"]) { RedirectStandardOutput = true })!;
         write.WaitForExit();
@@ -217,13 +217,5 @@ public class ImageFolderTests
         string metrics = File.ReadAllText(Path.Combine(dir["a"], "metrics.csv"));
         Assert.Equal(File.ReadAllText(Path.Combine(dir["b"], "metrics.csv")), metrics);
         Assert.True(metrics.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 2, "no points to compare");
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "scripts")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("the repository's scripts folder");
     }
 }
