@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GoogLeNet.Inference;
 using GoogLeNet.Interop;
 using static TorchSharp.torch;
@@ -72,16 +71,7 @@ internal static class EngineBenchmark
     /// <summary>Seconds per call: the median of <paramref name="repeats"/> timed calls after two untimed ones.</summary>
     private static double Time(Action call, int repeats)
     {
-        call();
-        call();
-        var times = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            call();
-            times[i] = clock.Elapsed.TotalSeconds;
-        }
-        Array.Sort(times);
-        return times[repeats / 2];
+        call(); // the second untimed call is LayerProfile.Median's warm-up
+        return LayerProfile.Median(repeats, call) / 1000;
     }
 }

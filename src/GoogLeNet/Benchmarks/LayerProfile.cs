@@ -152,7 +152,7 @@ internal static class LayerProfile
     };
 
     /// <summary>Median wall time of <paramref name="runs"/> runs after one warm-up, in milliseconds.</summary>
-    private static double Median(int runs, Action action)
+    internal static double Median(int runs, Action action)
     {
         action();
         var times = new double[runs];
