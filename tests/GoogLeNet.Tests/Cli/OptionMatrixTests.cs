@@ -90,7 +90,7 @@ public sealed class OptionMatrixTests : IDisposable
         { ["train", "--precision", "fp16"], "--precision must be auto, fp32 or bf16, got 'fp16'" },
         { ["predict", "--checkpoint", "x", "y.png", "--precision", "half"], "--precision must be auto, fp32 or bf16, got 'half'" },
         { ["bench", "--layout", "nhcw"], "--layout must be nhwc or nchw, got 'nhcw'" },
-        { ["evaluate"], "Option '--checkpoint' is required" },
+        { ["evaluate"], "no model given: pass --checkpoint RUN (a training run) or --pretrained (the model that ships with the tool)" },
         { ["train", "--model", "googlenet-bn", "--micro-batch", "16"], "--micro-batch 16: googlenet-bn uses batch normalisation" },
         { ["compare", "--models", "googlenet,inception-v3", "--micro-batch", "16"], "--micro-batch 16: inception-v3 uses batch normalisation" },
         { ["bench", "--model", "inception-resnet", "--micro-batch", "16"], "--micro-batch 16: inception-resnet uses batch normalisation" },
