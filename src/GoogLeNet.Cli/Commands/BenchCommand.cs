@@ -33,7 +33,7 @@ internal static class BenchCommand
             Description = "libtorch (the default: training and inference), or onnxruntime: inference of the exported ONNX graph by ONNX Runtime beside libtorch's, at batch 1 and --batch-size",
             DefaultValueFactory = _ => "libtorch",
         }.OneOf("libtorch", "onnxruntime");
-        var data = DataOptions.Folder("With --epoch: ");
+        var data = DataOptions.Folder("With --epoch: ", imageFolders: false);
         var trainLimit = DataOptions.TrainLimit("With --epoch: ");
         var testLimit = DataOptions.TestLimit("With --epoch: ");
         var command = new Command("bench", "Time training steps, inference batches and a float32 matmul on synthetic data")

@@ -27,9 +27,38 @@ internal static class DataSupport
         return (dir, idxTrain, idxTest);
     }
 
+    /// <summary>
+    /// The test data for a trained model: the test pictures of an image folder when <paramref name="dataOption"/> is one (split as
+    /// its training run split them), else the test split of the IDX files (found or fetched); its classes must be the model's.
+    /// </summary>
+    public static ImageDataset LoadTest(string? dataOption, ModelSource source, int? limit)
+    {
+        var model = source.Model;
+        if (dataOption is not null && ImageFolder.IsImageFolder(dataOption))
+        {
+            var trained = source.Checkpoint?.Metadata.Options;
+            var (test, report) = ImageFolder.LoadTest(dataOption, source.ImageSize, model.InChannels, trained?.ValSplit, trained?.Seed ?? 1,
+                trained?.SkipBadImages ?? false, limit);
+            if (!test.ClassNames.SequenceEqual(source.Labels, StringComparer.Ordinal))
+                throw new DataFileException(dataOption, $"its classes ({Names(test.ClassNames)}) are not those of {source.Description} ({Names(source.Labels)})");
+            Say(dataOption, test, report);
+            return test;
+        }
+        string dir = FindOrFetch(dataOption);
+        var classes = FashionMnist.Classes(dir);
+        string use = dir == FashionMnist.SystemDirectory || dataOption is null ? "Fashion-MNIST" : $"the IDX set in {dir}";
+        if (source.Checkpoint is { } checkpoint)
+            checkpoint.RequireFits(1, classes.Count, use);
+        else if (model.InChannels != 1 || model.NumClasses != classes.Count)
+            throw new GoogLeNetException($"{source.Description} is for {model.InChannels}-channel images and {model.NumClasses} classes; {use} needs 1 channel and {classes.Count} classes");
+        return FashionMnist.Load(dir, train: false, limit, source.Labels, source.Description);
+    }
+
+    private static string Names(IReadOnlyList<string> names) => string.Join(", ", names.Take(8)) + (names.Count > 8 ? ", ..." : "");
+
     private static void Say(string directory, ImageDataset train, ImageFolderReport report)
     {
-        Console.Error.WriteLine($"{directory}: {train.NumClasses} classes ({string.Join(", ", train.ClassNames.Take(8))}{(train.NumClasses > 8 ? ", ..." : "")}), "
+        Console.Error.WriteLine($"{directory}: {train.NumClasses} classes ({Names(train.ClassNames)}), "
             + $"{(train.Channels == 1 ? "grey" : "RGB")} pictures{(report.Resized ? $" of different sizes, each resized to {train.Rows}x{train.Cols}" : $" of {train.Cols}x{train.Rows}")}");
         if (report.GreyAsRgb > 0)
             Console.Error.WriteLine($"googlenet: note: {report.GreyAsRgb:N0} grey picture{(report.GreyAsRgb == 1 ? " is" : "s are")} among colour ones: used as RGB (grey in all three channels)");

@@ -23,7 +23,7 @@ internal static class EvaluateCommand
         var precision = PrecisionOption.Create("The arithmetic of the forward passes");
         var engine = EngineOption.Create();
 
-        var command = new Command("evaluate", "Evaluate a checkpoint (or the shipped model) on the Fashion-MNIST test set; writes confusion.png beside the checkpoint")
+        var command = new Command("evaluate", "Evaluate a checkpoint (or the shipped model) on the test set of its data (Fashion-MNIST, an IDX set or an image folder); writes confusion.png beside the checkpoint")
         {
             checkpointPath, pretrained, data, testLimit, batchSize, threads, precision, engine, json,
         };
@@ -31,23 +31,19 @@ internal static class EvaluateCommand
         {
             int? limit = OptionLimits.Limit(result.GetValue(testLimit), "--test-limit");
             int threadCount = OptionLimits.Threads(result.GetValue(threads), "--threads");
-            using var source = ModelSource.Open(result.GetValue(checkpointPath), result.GetValue(pretrained),
-                c => c.RequireFits(1, FashionMnist.ClassNames.Count, "Fashion-MNIST"));
+            using var source = ModelSource.Open(result.GetValue(checkpointPath), result.GetValue(pretrained));
             var model = source.Model;
-            if (model.InChannels != 1 || model.NumClasses != FashionMnist.ClassNames.Count)
-                throw new GoogLeNetException($"{source.Description} is for {model.InChannels}-channel images and {model.NumClasses} classes; Fashion-MNIST needs 1 channel and 10 classes");
             int batch = OptionLimits.Batch(result.GetValue(batchSize), source.ImageSize, training: false, "--batch-size");
             ErrorReport.WarnIfMoreThreadsThanCores(threadCount);
             set_num_threads(threadCount);
-            string dataDir = DataSupport.FindOrFetch(result.GetValue(data));
-            var test = FashionMnist.Load(dataDir, train: false, limit);
+            var test = DataSupport.LoadTest(result.GetValue(data), source, limit);
             using var batches = new BatchSource(test, batch, source.ImageSize, shuffle: false, seed: 0);
             var (runner, arithmetic) = EngineOption.Resolve(result.GetValue(engine)!, source, result.GetValue(precision)!, threadCount, result.Given(precision));
             EvaluationResult evaluation;
             using (runner == model ? null : runner)
                 evaluation = Evaluator.Evaluate(runner, batches, model.NumClasses, precision: arithmetic);
 
-            var labels = FashionMnist.ClassNames;
+            var labels = source.Labels;
             // The picture goes beside the checkpoint; the shipped model's folder is the program's, not the user's.
             string? picture = source.Checkpoint is { } checkpoint
                 ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path))!, "confusion.png")

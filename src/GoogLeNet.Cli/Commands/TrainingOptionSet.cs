@@ -122,10 +122,12 @@ internal sealed class TrainingOptionSet
 /// <summary>Where Fashion-MNIST comes from and how much of it to use, for every verb that reads it.</summary>
 internal static class DataOptions
 {
-    public static Option<string?> Folder(string prefix = "") => new("--data")
+    public static Option<string?> Folder(string prefix = "", bool imageFolders = true) => new("--data")
     {
         HelpName = "DIR",
-        Description = Prefixed(prefix, $"Folder with the Fashion-MNIST IDX files (else ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download)"),
+        Description = Prefixed(prefix, (imageFolders ? "An image folder (train/ and test/ of class folders, or class folders alone), or a folder" : "Folder")
+            + $" with the four IDX files of Fashion-MNIST or another set of its family ({FashionMnist.ClassNamesFile} beside them names the classes); "
+            + $"without it, Fashion-MNIST from ${FashionMnist.EnvironmentVariable}, {FashionMnist.SystemDirectory}, the user cache, or a download"),
     };
 
     public static Option<int?> TrainLimit(string prefix = "") => new("--train-limit") { Description = Prefixed(prefix, "Use only the first N training images"), HelpName = "N" };

@@ -65,8 +65,22 @@ public static class FashionMnist
         return null;
     }
 
-    /// <summary>Loads the training or test split, the first <paramref name="limit"/> examples when given.</summary>
-    public static ImageDataset Load(string directory, bool train, int? limit = null)
+    /// <summary>The file beside the IDX files that names their classes, one name a line, in the order of the labels.</summary>
+    public const string ClassNamesFile = "classes.txt";
+
+    /// <summary>
+    /// Loads the training or test split of Fashion-MNIST or any IDX set of its family (other image sizes, other numbers of
+    /// classes), the first <paramref name="limit"/> examples when given. The classes: <paramref name="classNames"/> when given;
+    /// else those of <see cref="ClassNamesFile"/> beside the files; else, for labels 0 to 9, Fashion-MNIST's ten; else
+    /// numbers up to the largest label.
+    /// </summary>
+    /// <param name="directory">The folder holding the four files.</param>
+    /// <param name="train">The training split (else the test split).</param>
+    /// <param name="limit">Use only the first this many examples.</param>
+    /// <param name="classNames">The classes the labels must fit (a trained model's, or the training split's).</param>
+    /// <param name="classesFrom">Where <paramref name="classNames"/> come from, in words, for messages ("the training labels").</param>
+    /// <exception cref="DataFileException">A file is missing, damaged or does not fit the other; the message names it.</exception>
+    public static ImageDataset Load(string directory, bool train, int? limit = null, IReadOnlyList<string>? classNames = null, string? classesFrom = null)
     {
         string prefix = train ? "train" : "t10k";
         string imagesPath = FindFile(directory, $"{prefix}-images-idx3-ubyte") ?? Path.Combine(directory, $"{prefix}-images-idx3-ubyte.gz");
@@ -75,17 +89,45 @@ public static class FashionMnist
         var labels = IdxFile.Read(labelsPath, 1);
         if (images.Count != labels.Count)
             throw new DataFileException(labelsPath, $"has {labels.Count:N0} labels but {Path.GetFileName(imagesPath)} has {images.Count:N0} images");
-        int bad = Array.FindIndex(labels.Data, l => l >= ClassNames.Count);
+        var named = NamedClasses(directory);
+        if (classNames is not null && named is not null && !named.SequenceEqual(classNames, StringComparer.Ordinal))
+            throw new DataFileException(Path.Combine(directory, ClassNamesFile),
+                $"names other classes ({string.Join(", ", named.Take(8))}{(named.Count > 8 ? ", ..." : "")}) than those it is checked against ({string.Join(", ", classNames.Take(8))}{(classNames.Count > 8 ? ", ..." : "")})");
+        var names = classNames ?? named ?? NumberedClasses(labels.Data);
+        int bad = Array.FindIndex(labels.Data, l => l >= names.Count);
         if (bad >= 0)
-            throw new DataFileException(labelsPath, $"label {labels.Data[bad]} at index {bad} is outside 0..{ClassNames.Count - 1}");
-        return new ImageDataset(images.Data, labels.Data, images.Dims[1], images.Dims[2], ClassNames.Count, ClassNames).Take(limit);
+            throw new DataFileException(labelsPath, $"label {labels.Data[bad]} at index {bad} is outside 0..{names.Count - 1}"
+                + (named is not null ? $" ({ClassNamesFile} names {names.Count})" : classNames is not null ? $", the classes of {classesFrom ?? "the model"}" : ""));
+        return new ImageDataset(images.Data, labels.Data, images.Dims[1], images.Dims[2], names.Count, names).Take(limit);
     }
 
-    /// <summary>Loads both splits and checks that their images have the same size.</summary>
+    /// <summary>
+    /// The classes of the IDX set in <paramref name="directory"/>, as <see cref="LoadBoth"/> gives them to the training split: those of
+    /// <see cref="ClassNamesFile"/>, else from the training labels (read alone, without the images).
+    /// </summary>
+    /// <exception cref="DataFileException">The training labels file or the names file is missing or damaged.</exception>
+    public static IReadOnlyList<string> Classes(string directory)
+    {
+        if (NamedClasses(directory) is { } named)
+            return named;
+        string labelsPath = FindFile(directory, "train-labels-idx1-ubyte") ?? Path.Combine(directory, "train-labels-idx1-ubyte.gz");
+        return NumberedClasses(IdxFile.Read(labelsPath, 1).Data);
+    }
+
+    /// <summary>
+    /// Loads both splits and checks that their images have the same size and that the test labels are among the
+    /// training split's classes (taken from all of its labels, before <paramref name="trainLimit"/>).
+    /// </summary>
+    /// <exception cref="DataFileException">A file is missing, damaged or does not fit the others; the message names it.</exception>
     public static (ImageDataset Train, ImageDataset Test) LoadBoth(string directory, int? trainLimit, int? testLimit)
     {
-        var train = Load(directory, train: true, trainLimit);
-        var test = Load(directory, train: false, testLimit);
+        var all = Load(directory, train: true);
+        int distinct = all.Labels.Distinct().Count();
+        if (distinct < 2)
+            throw new DataFileException(FindFile(directory, "train-labels-idx1-ubyte") ?? directory,
+                $"every training label is {all.Labels.FirstOrDefault()}; a classifier needs two or more classes");
+        var train = all.Take(trainLimit);
+        var test = Load(directory, train: false, testLimit, train.ClassNames, "the training labels");
         if (train.Rows != test.Rows || train.Cols != test.Cols)
             throw new DataFileException(Path.Combine(directory, "t10k-images-idx3-ubyte"),
                 $"test images are {test.Rows}x{test.Cols} but training images are {train.Rows}x{train.Cols}");
@@ -147,6 +189,35 @@ public static class FashionMnist
 
     /// <summary>The MD5 of <paramref name="data"/> in lower-case hexadecimal, as <see cref="Files"/> lists them.</summary>
     public static string Md5Of(byte[] data) => Convert.ToHexStringLower(MD5.HashData(data));
+
+    /// <summary>The names in <see cref="ClassNamesFile"/>, or null when the folder has none.</summary>
+    private static IReadOnlyList<string>? NamedClasses(string directory)
+    {
+        string path = Path.Combine(directory, ClassNamesFile);
+        if (!File.Exists(path))
+            return null;
+        var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0)
+            lines.RemoveAt(lines.Count - 1);
+        int blank = lines.FindIndex(l => l.Length == 0);
+        if (blank >= 0)
+            throw new DataFileException(path, $"line {blank + 1} is empty; write one class name a line, in the order of the labels");
+        if (lines.Count < 2)
+            throw new DataFileException(path, $"names {lines.Count} class{(lines.Count == 1 ? "" : "es")}; a classifier needs two or more");
+        if (lines.Count > 256)
+            throw new DataFileException(path, $"names {lines.Count} classes; IDX labels are bytes, so at most 256");
+        var twice = lines.GroupBy(l => l, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new DataFileException(path, $"names the class '{twice.Key}' twice");
+        return lines;
+    }
+
+    /// <summary>Fashion-MNIST's names for labels 0 to 9, else the numbers 0 to the largest label.</summary>
+    private static IReadOnlyList<string> NumberedClasses(byte[] labels)
+    {
+        int largest = labels.Length == 0 ? 0 : labels.Max();
+        return largest < ClassNames.Count ? ClassNames : Enumerable.Range(0, largest + 1).Select(i => i.ToString()).ToList();
+    }
 
     private static string? FindFile(string directory, string stem)
     {

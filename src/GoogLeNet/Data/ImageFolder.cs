@@ -46,6 +46,35 @@ public static class ImageFolder
     public static (ImageDataset Train, ImageDataset Test, ImageFolderReport Report) Load(string directory, int resize, double? valSplit = null,
         int seed = 1, bool skipBadImages = false, int? trainLimit = null, int? testLimit = null)
     {
+        var (train, test, report) = Load(directory, resize, valSplit, seed, skipBadImages, trainLimit, testLimit, testOnly: false, channels: null);
+        return (train!, test, report);
+    }
+
+    /// <summary>
+    /// Loads only the test pictures of an image folder, as <see cref="Load(string, int, double?, int, bool, int?, int?)"/> splits it
+    /// (the same <paramref name="valSplit"/> and <paramref name="seed"/> give the same test pictures), for a model that was trained on it.
+    /// </summary>
+    /// <param name="directory">The folder: with <c>train</c> and <c>test</c> inside, or with the class folders themselves.</param>
+    /// <param name="resize">The model's input size: pictures of different sizes are resized to it as they are decoded.</param>
+    /// <param name="channels">The model's channels: 3 makes grey pictures RGB; 1 refuses colour pictures.</param>
+    /// <param name="valSplit">For a folder of class folders: the fraction the training run tested on; null for a folder with <c>test</c>.</param>
+    /// <param name="seed">The training run's seed, which drew its test pictures.</param>
+    /// <param name="skipBadImages">Leave out pictures that do not decode (counted in the report) instead of stopping at the first.</param>
+    /// <param name="testLimit">Use only the first this many test pictures.</param>
+    /// <exception cref="DataFileException">The folder's layout or a picture is not usable; the message names the folder or file.</exception>
+    /// <exception cref="InvalidSettingException"><paramref name="valSplit"/> is out of range or does not fit the layout.</exception>
+    public static (ImageDataset Test, ImageFolderReport Report) LoadTest(string directory, int resize, int channels, double? valSplit = null,
+        int seed = 1, bool skipBadImages = false, int? testLimit = null)
+    {
+        if (channels is not (1 or 3))
+            throw new ArgumentOutOfRangeException(nameof(channels), channels, "1 (grey) or 3 (RGB)");
+        var (_, test, report) = Load(directory, resize, valSplit, seed, skipBadImages, null, testLimit, testOnly: true, channels);
+        return (test, report);
+    }
+
+    private static (ImageDataset? Train, ImageDataset Test, ImageFolderReport Report) Load(string directory, int resize, double? valSplit,
+        int seed, bool skipBadImages, int? trainLimit, int? testLimit, bool testOnly, int? channels)
+    {
         OptionLimits.Side(resize, "ImageFolder.Load(resize)");
         if (!Directory.Exists(directory))
             throw new DataFileException(directory, "is not a folder");
@@ -89,7 +118,9 @@ public static class ImageFolder
             trainFiles = Enumerable.Range(0, all.Count).Where(i => !testSet.Contains(i)).Select(i => all[i]).ToList();
             testFiles = Enumerable.Range(0, all.Count).Where(testSet.Contains).Select(i => all[i]).ToList();
         }
-        if (trainLimit is int tl)
+        if (testOnly)
+            trainFiles = [];
+        else if (trainLimit is int tl)
             trainFiles = trainFiles.Take(tl).ToList();
         if (testLimit is int sl)
             testFiles = testFiles.Take(sl).ToList();
@@ -97,17 +128,19 @@ public static class ImageFolder
         var decoded = Decode([.. trainFiles, .. testFiles], skipBadImages, out int skipped, out string? firstSkipped);
         var trainPictures = decoded.Take(trainFiles.Count).Where(p => p.Image is not null).ToList();
         var testPictures = decoded.Skip(trainFiles.Count).Where(p => p.Image is not null).ToList();
-        if (trainPictures.Count == 0 || testPictures.Count == 0)
-            throw new DataFileException(directory, $"no {(trainPictures.Count == 0 ? "training" : "test")} picture decodes");
+        if ((trainPictures.Count == 0 && !testOnly) || testPictures.Count == 0)
+            throw new DataFileException(directory, $"no {(testPictures.Count > 0 ? "training" : "test")} picture decodes");
 
         var used = trainPictures.Concat(testPictures).Select(p => p.Image!).ToList();
-        int channels = used.All(p => p.IsGrey) ? 1 : 3;
-        int greyAsRgb = channels == 3 ? used.Count(p => p.IsGrey) : 0;
+        if (channels == 1 && testPictures.FirstOrDefault(p => !p.Image!.IsGrey) is { } colour)
+            throw new DataFileException(colour.File, "is a colour picture, but the model takes grey ones");
+        int inChannels = channels ?? (used.All(p => p.IsGrey) ? 1 : 3);
+        int greyAsRgb = inChannels == 3 ? used.Count(p => p.IsGrey) : 0;
         var first = used[0];
         bool resized = used.Any(p => p.Width != first.Width || p.Height != first.Height);
         var (rows, cols) = resized ? (resize, resize) : (first.Height, first.Width);
         var report = new ImageFolderReport(skipped, firstSkipped, greyAsRgb, resized);
-        return (Dataset(trainPictures, channels, rows, cols, classes), Dataset(testPictures, channels, rows, cols, classes), report);
+        return (testOnly ? null : Dataset(trainPictures, inChannels, rows, cols, classes), Dataset(testPictures, inChannels, rows, cols, classes), report);
     }
 
     /// <summary>The class folders of <paramref name="directory"/>, sorted; each must hold a picture, and there must be two or more.</summary>

@@ -34,13 +34,13 @@ public class FashionMnistTests
     }
 
     [Fact]
-    public void LabelsOutsideTheTenClassesAreRejected()
+    public void TestLabelsOutsideTheTrainingSetsTenClassesAreRejected()
     {
         using var dir = new TempDirectory();
         IdxWriter.WriteDataset(dir.Path, 3, 3);
         File.WriteAllBytes(dir["t10k-labels-idx1-ubyte"], IdxWriter.Labels([1, 12, 3]));
-        var e = Assert.Throws<DataFileException>(() => FashionMnist.Load(dir.Path, train: false));
-        Assert.Contains("label 12 at index 1 is outside 0..9", e.Message);
+        var e = Assert.Throws<DataFileException>(() => FashionMnist.LoadBoth(dir.Path, null, null));
+        Assert.Equal($"{dir["t10k-labels-idx1-ubyte"]}: label 12 at index 1 is outside 0..9, the classes of the training labels", e.Message);
     }
 
     [Fact]

@@ -62,6 +62,21 @@ public class ImageFolderTests
         using var p = JsonDocument.Parse(predict.Stdout);
         var labels = p.RootElement[0].GetProperty("top").EnumerateArray().Select(t => t.GetProperty("label").GetString()).ToList();
         Assert.Equal(["boots", "hats", "socks"], labels.Order());
+
+        // evaluate takes the folder's test pictures, and its classes must be the checkpoint's.
+        var evaluate = CliRunner.Run("evaluate", "--checkpoint", dir["run"], "--data", dir["pics"], "--json", "--precision", "fp32");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        using (var e = JsonDocument.Parse(evaluate.Stdout))
+        {
+            Assert.Equal(12, e.RootElement.GetProperty("examples").GetInt32());
+            Assert.Equal(["boots", "hats", "socks"], e.RootElement.GetProperty("per_class").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
+        }
+        WriteSplitFolder(dir["other"], ["boots", "caps", "socks"], 2, colour: false, testPerClass: 1);
+        var other = CliRunner.Run("evaluate", "--checkpoint", dir["run"], "--data", dir["other"]);
+        OptionMatrixTests.AssertOneLineError(other, $"{dir["other"]}: its classes (boots, caps, socks) are not those of googlenet after epoch 1 (boots, hats, socks)");
+        // IDX images are grey: Fashion-MNIST's ten classes do not fit this three-class model.
+        var idx = CliRunner.Run("evaluate", "--checkpoint", dir["run"], "--data", IdxWriter.WriteDataset(dir["idx"], 10, 10));
+        OptionMatrixTests.AssertOneLineError(idx, "is a googlenet for 1-channel images and 3 classes; the IDX set in");
     }
 
     [Fact]
@@ -92,6 +107,16 @@ public class ImageFolderTests
         Assert.True(predict.ExitCode == 0, predict.Stderr);
         using var p = JsonDocument.Parse(predict.Stdout);
         Assert.Contains(p.RootElement[0].GetProperty("top")[0].GetProperty("label").GetString(), new[] { "apples", "pears" });
+
+        // evaluate splits the folder as the run did (its --val-split and seed, from the checkpoint): the same five test pictures.
+        var (same, _) = ImageFolder.LoadTest(dir["pics"], 32, 3, 0.25, seed: 1);
+        Assert.Equal(ImageFolder.Load(dir["pics"], 32, 0.25, seed: 1).Test.Images, same.Images);
+        var evaluate = CliRunner.Run("evaluate", "--checkpoint", dir["run"], "--data", dir["pics"], "--json", "--precision", "fp32");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        using var e = JsonDocument.Parse(evaluate.Stdout);
+        Assert.Equal(5, e.RootElement.GetProperty("examples").GetInt32());
+        var confusion = e.RootElement.GetProperty("confusion").EnumerateArray().Select(r => r.EnumerateArray().Select(n => n.GetInt32()).ToArray()).ToArray();
+        Assert.Equal(same.Labels.Count(l => l == 0), confusion[0].Sum());
     }
 
     [Fact]
