@@ -56,6 +56,36 @@ def rss_mb(key):
     return 0.0
 
 
+def profile(a, net, x, step, precision):
+    """Where the peer's time goes, as googlenet bench --profile shows ours: self CPU time per operator, in ms per
+    training step and per inference batch, the operators above 1 % of either."""
+    from torch.profiler import profile as torch_profile, ProfilerActivity
+
+    def per_operator(run):
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            start = time.perf_counter()
+            for _ in range(a.steps):
+                run()
+            wall = (time.perf_counter() - start) * 1000 / a.steps
+        return wall, {e.key: e.self_cpu_time_total / 1000 / a.steps for e in prof.key_averages()}
+
+    net.train()
+    train_ms, train_ops = per_operator(step)
+    net.eval()
+    with torch.no_grad(), precision():
+        net(x)
+        infer_ms, infer_ops = per_operator(lambda: net(x))
+    print(f"peer form {a.form}, batch {a.batch_size} at {a.size}x{a.size}, {a.threads} threads: "
+          f"a training step {train_ms:.0f} ms, an inference batch {infer_ms:.0f} ms (wall, under the profiler)")
+    print(f"{'operator':40} {'training ms':>12} {'share':>6} {'inference ms':>13} {'share':>6}")
+    total_train, total_infer = sum(train_ops.values()), sum(infer_ops.values())
+    keys = sorted(set(train_ops) | set(infer_ops), key=lambda k: -train_ops.get(k, 0))
+    for k in keys:
+        t, i = train_ops.get(k, 0), infer_ops.get(k, 0)
+        if t / total_train > 0.01 or (total_infer and i / total_infer > 0.01):
+            print(f"{k[:40]:40} {t:12.1f} {100 * t / total_train:5.0f}% {i:13.1f} {100 * i / max(total_infer, 1e-9):5.0f}%")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--batch-size", type=int, default=128)
@@ -64,6 +94,8 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--form", choices=["book", "channels_last", "autocast"], default="book")
+    p.add_argument("--profile", action="store_true",
+                   help="instead: torch.profiler's self CPU time by operator over --steps training steps and inference batches")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -97,6 +129,9 @@ def main():
         warmup_steps += 1
         after = rss_mb("VmRSS:")
         grew, before = after > before * 1.005, after
+    if a.profile:
+        profile(a, net, x, step, precision)
+        return
     start = time.perf_counter()
     for i in range(a.steps):
         step()
