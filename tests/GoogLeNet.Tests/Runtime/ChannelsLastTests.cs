@@ -11,14 +11,16 @@ public class ChannelsLastTests
     /// <summary>
     /// In float64 the two orders must give the same function to rounding (1e-9); in float32, where
     /// oneDNN sums in another order and the plain network's 22 layers amplify that through its ReLUs,
-    /// within a percent (this catches a wrong layout, not a rounding difference).
+    /// within a percent (this catches a wrong layout, not a rounding difference). Networks with batch norm are checked in
+    /// float64 only: over a batch of four, the norm's statistics amplify float32's rounding differences by more than that
+    /// percent from one run to the next.
     /// </summary>
     [Theory]
     [InlineData("googlenet", ScalarType.Float64, 1e-9)]
     [InlineData("googlenet-bn", ScalarType.Float64, 1e-9)]
     [InlineData("inception-v3", ScalarType.Float64, 1e-9)]
     [InlineData("googlenet", ScalarType.Float32, 1e-2)]
-    [InlineData("inception-resnet", ScalarType.Float32, 1e-2)]
+    [InlineData("inception-resnet", ScalarType.Float64, 1e-9)]
     public void OutputsAndGradientsEqualThoseOfTheUsualOrder(string name, ScalarType type, double tolerance)
     {
         var info = ModelRegistry.Get(name);
