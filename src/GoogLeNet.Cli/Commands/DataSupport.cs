@@ -40,7 +40,7 @@ internal static class DataSupport
             var (test, report) = ImageFolder.LoadTest(dataOption, source.ImageSize, model.InChannels, trained?.ValSplit, trained?.Seed ?? 1,
                 trained?.SkipBadImages ?? false, limit);
             if (!test.ClassNames.SequenceEqual(source.Labels, StringComparer.Ordinal))
-                throw new DataFileException(dataOption, $"its classes ({Names(test.ClassNames)}) are not those of {source.Description} ({Names(source.Labels)})");
+                throw new DataFileException(dataOption, $"its classes ({ImageDataset.ShortList(test.ClassNames)}) are not those of {source.Description} ({ImageDataset.ShortList(source.Labels)})");
             Say(dataOption, test, report);
             return test;
         }
@@ -54,11 +54,9 @@ internal static class DataSupport
         return FashionMnist.Load(dir, train: false, limit, source.Labels, source.Description);
     }
 
-    private static string Names(IReadOnlyList<string> names) => string.Join(", ", names.Take(8)) + (names.Count > 8 ? ", ..." : "");
-
     private static void Say(string directory, ImageDataset train, ImageFolderReport report)
     {
-        Console.Error.WriteLine($"{directory}: {train.NumClasses} classes ({Names(train.ClassNames)}), "
+        Console.Error.WriteLine($"{directory}: {train.NumClasses} classes ({ImageDataset.ShortList(train.ClassNames)}), "
             + $"{(train.Channels == 1 ? "grey" : "RGB")} pictures{(report.Resized ? $" of different sizes, each resized to {train.Rows}x{train.Cols}" : $" of {train.Cols}x{train.Rows}")}");
         if (report.GreyAsRgb > 0)
             Console.Error.WriteLine($"googlenet: note: {report.GreyAsRgb:N0} grey picture{(report.GreyAsRgb == 1 ? " is" : "s are")} among colour ones: used as RGB (grey in all three channels)");

@@ -92,7 +92,7 @@ public static class FashionMnist
         var named = NamedClasses(directory);
         if (classNames is not null && named is not null && !named.SequenceEqual(classNames, StringComparer.Ordinal))
             throw new DataFileException(Path.Combine(directory, ClassNamesFile),
-                $"names other classes ({string.Join(", ", named.Take(8))}{(named.Count > 8 ? ", ..." : "")}) than those it is checked against ({string.Join(", ", classNames.Take(8))}{(classNames.Count > 8 ? ", ..." : "")})");
+                $"names other classes ({ImageDataset.ShortList(named)}) than those it is checked against ({ImageDataset.ShortList(classNames)})");
         var names = classNames ?? named ?? NumberedClasses(labels.Data);
         int bad = Array.FindIndex(labels.Data, l => l >= names.Count);
         if (bad >= 0)

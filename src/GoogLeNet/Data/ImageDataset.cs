@@ -47,6 +47,9 @@ public sealed class ImageDataset
     /// <summary>The classes' names, in the order of their labels.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>Class names for a message: the first eight, comma-separated, then ", ..." when there are more.</summary>
+    internal static string ShortList(IReadOnlyList<string> names) => string.Join(", ", names.Take(8)) + (names.Count > 8 ? ", ..." : "");
+
     /// <summary>The first <paramref name="n"/> examples (all when n is null or larger than the set).</summary>
     public ImageDataset Take(int? n)
     {
