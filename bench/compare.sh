@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs `googlenet bench` (default precision, channels-last) and the PyTorch peer in each of its forms
+# Runs `googlenet bench` (default precision, channels-last; inference by the engine evaluate picks for a large
+# set, which is int8 by ONNX Runtime on a CPU with VNNI, with libtorch's figure beside it) and the PyTorch peer in each of its forms
 # alternately, ROUNDS times each, on the same machine in one sitting, and prints the medians and the ratios
 # against every form and against the fastest. The peer's forms: the book's code as written (NCHW, float32),
 # + channels_last, + channels_last and bf16 autocast; each also with its best allocator setting (the
@@ -38,6 +39,11 @@ import json, statistics, sys, os
 d = sys.argv[1]
 names = ["ours"] + sorted(f[:-6] for f in os.listdir(d) if f.startswith("peer-"))
 rows = {n: [json.loads(l) for l in open(os.path.join(d, n + ".jsonl"))] for n in names}
+# Our inference is the engine evaluate picks by default for a large set (int8 by ONNX Runtime where the CPU has
+# VNNI); libtorch's own figure is kept beside it.
+for r in rows["ours"]:
+    r["libtorch_infer_img_s"] = r["infer_img_s"]
+    r["infer_img_s"] = r.get("infer_auto_img_s") or r["infer_img_s"]
 keys = ("train_img_s", "infer_img_s", "sgemm_gflops", "peak_rss_mb")
 med = {n: {k: statistics.median(r[k] for r in rs) for k in keys} for n, rs in rows.items()}
 print(f"{'':26} {'train img/s':>12} {'infer img/s':>12} {'sgemm GFLOP/s':>14} {'peak RSS MB':>12}   (medians of {len(rows['ours'])})")
@@ -51,7 +57,11 @@ best_train = max(peers, key=lambda p: med[p]["train_img_s"])
 best_infer = max(peers, key=lambda p: med[p]["infer_img_s"])
 print(f"ours / fastest peer: train {med['ours']['train_img_s'] / med[best_train]['train_img_s']:.2f}x ({best_train}), "
       f"inference {med['ours']['infer_img_s'] / med[best_infer]['infer_img_s']:.2f}x ({best_infer})")
-print("ours precision:", rows["ours"][0].get("precision"), "layout:", rows["ours"][0].get("layout"))
+lib = statistics.median(r["libtorch_infer_img_s"] for r in rows["ours"])
+print("ours precision:", rows["ours"][0].get("precision"), "layout:", rows["ours"][0].get("layout"),
+      "inference engine:", rows["ours"][0].get("infer_engine", "libtorch"))
+print(f"ours inference by libtorch alone: {lib:.1f} img/s, {lib / med[best_infer]['infer_img_s']:.2f}x {best_infer}")
 for n, rs in rows.items():
-    print(n, "train", [round(r["train_img_s"], 1) for r in rs], "infer", [round(r["infer_img_s"], 1) for r in rs])
+    print(n, "train", [round(r["train_img_s"], 1) for r in rs], "infer", [round(r["infer_img_s"], 1) for r in rs],
+          *(["libtorch infer", [round(r["libtorch_infer_img_s"], 1) for r in rs]] if n == "ours" else []))
 PYEOF

@@ -30,6 +30,12 @@ public static class Precisions
     /// </summary>
     public static bool CpuHasBf16 { get; } = ReadCpuFlags().Overlaps(["avx512_bf16", "amx_bf16"]);
 
+    /// <summary>
+    /// True when this CPU has 8-bit integer dot products (AVX512_VNNI, AVX_VNNI or AMX-INT8, read from <c>/proc/cpuinfo</c>),
+    /// which ONNX Runtime's int8 convolutions use; elsewhere int8 inference gains little over float32.
+    /// </summary>
+    public static bool CpuHasVnni { get; } = ReadCpuFlags().Overlaps(["avx512_vnni", "avx_vnni", "amx_int8"]);
+
     /// <summary>What <c>auto</c> means on this machine: <see cref="Precision.Bf16"/> where <see cref="CpuHasBf16"/>, else <see cref="Precision.Fp32"/>.</summary>
     public static Precision Default => CpuHasBf16 ? Precision.Bf16 : Precision.Fp32;
 

@@ -79,7 +79,8 @@ internal static class BenchCommand
                     channelsLast, arithmetic, asJson, progress);
             int timedSteps = result.GetValue(steps);
             var r = Benchmark.Run(result.GetValue(model)!, result.GetValue(batchSize), result.GetValue(size), timedSteps,
-                result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: channelsLast, precision: arithmetic);
+                result.GetValue(threads), result.GetValue(microBatch), progress: progress, channelsLast: channelsLast, precision: arithmetic,
+                int8: channelsLast && !timeEpoch && EngineOption.Auto(int.MaxValue, result.Given(precision), Precisions.CpuHasVnni) == "onnxruntime-int8");
             EpochCheckResult? e = null;
             if (timeEpoch)
             {
@@ -105,7 +106,9 @@ internal static class BenchCommand
                 .Title($"{r.Model}, batch {r.BatchSize} in slices of {r.MicroBatch}, {r.Size}x{r.Size}, {r.Threads} threads, {r.Precision}, {r.Layout}")
                 .AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());
             table.AddRow("training", $"{r.TrainImgS:F1} img/s");
-            table.AddRow("inference", $"{r.InferImgS:F1} img/s");
+            table.AddRow($"inference (libtorch, {r.Precision})", $"{r.InferImgS:F1} img/s");
+            if (r.InferInt8ImgS is { } int8ImgS)
+                table.AddRow("inference (ONNX Runtime, int8: evaluate's engine for large sets)", $"{int8ImgS:F1} img/s");
             table.AddRow("2048x2048 matmul", $"{r.SgemmGflops:F0} GFLOP/s");
             table.AddRow("training compute", $"{r.TrainGflops:F0} GFLOP/s ({r.Efficiency:P0} of matmul)");
             table.AddRow("peak resident memory", $"{r.PeakRssMb:F0} MB");

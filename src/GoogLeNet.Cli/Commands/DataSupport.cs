@@ -54,6 +54,23 @@ internal static class DataSupport
         return FashionMnist.Load(dir, train: false, limit, source.Labels, source.Description);
     }
 
+    /// <summary>
+    /// The first training images of the data <see cref="LoadTest"/> reads the test set of, for calibrating an int8 graph:
+    /// never the pictures it is then evaluated on.
+    /// </summary>
+    public static ImageDataset LoadCalibration(string? dataOption, ModelSource source)
+    {
+        int count = Inference.OnnxRuntimeClassifier.CalibrationImages;
+        if (dataOption is not null && ImageFolder.IsImageFolder(dataOption))
+        {
+            var trained = source.Checkpoint?.Metadata.Options;
+            var (train, _, _) = ImageFolder.Load(dataOption, source.ImageSize, trained?.ValSplit, trained?.Seed ?? 1, skipBadImages: true,
+                trainLimit: count, testLimit: 1);
+            return train;
+        }
+        return FashionMnist.Load(FindOrFetch(dataOption), train: true, count, source.Labels, source.Description);
+    }
+
     private static void Say(string directory, ImageDataset train, ImageFolderReport report)
     {
         Console.Error.WriteLine($"{directory}: {train.NumClasses} classes ({ImageDataset.ShortList(train.ClassNames)}), "

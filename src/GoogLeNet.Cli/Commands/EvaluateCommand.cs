@@ -21,7 +21,7 @@ internal static class EvaluateCommand
         var threads = new Option<int>("--threads") { HelpName = "N", Description = "CPU threads for libtorch", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };
         var precision = PrecisionOption.Create("The arithmetic of the forward passes");
-        var engine = EngineOption.Create();
+        var engine = EngineOption.CreateWithInt8();
 
         var command = new Command("evaluate", "Evaluate a checkpoint (or the shipped model) on the test set of its data (Fashion-MNIST, an IDX set or an image folder); writes confusion.png beside the checkpoint")
         {
@@ -38,10 +38,14 @@ internal static class EvaluateCommand
             set_num_threads(threadCount);
             var test = DataSupport.LoadTest(result.GetValue(data), source, limit);
             using var batches = new BatchSource(test, batch, source.ImageSize, shuffle: false, seed: 0);
-            var (runner, arithmetic) = EngineOption.Resolve(result.GetValue(engine)!, source, result.GetValue(precision)!, threadCount, result.Given(precision));
+            var resolved = EngineOption.Resolve(result.GetValue(engine)!, source, result.GetValue(precision)!, threadCount, result.Given(precision),
+                test.Count, () => DataSupport.LoadCalibration(result.GetValue(data), source));
+            var runner = resolved.Model;
+            if (resolved.Engine != "libtorch" && !result.GetValue(json))
+                Console.Error.WriteLine($"engine: {resolved.Engine} ({resolved.Arithmetic})");
             EvaluationResult evaluation;
             using (runner == model ? null : runner)
-                evaluation = Evaluator.Evaluate(runner, batches, model.NumClasses, precision: arithmetic);
+                evaluation = Evaluator.Evaluate(runner, batches, model.NumClasses, precision: resolved.Precision);
 
             var labels = source.Labels;
             // The picture goes beside the checkpoint; the shipped model's folder is the program's, not the user's.
@@ -58,8 +62,8 @@ internal static class EvaluateCommand
                     test_acc = evaluation.Accuracy,
                     test_loss = double.IsFinite(evaluation.Loss) ? evaluation.Loss : (double?)null, // JSON has no infinity
                     examples = evaluation.Examples,
-                    precision = arithmetic.Name(),
-                    engine = result.GetValue(engine),
+                    precision = resolved.Arithmetic,
+                    engine = resolved.Engine,
                     per_class = labels.Select((l, i) => new { label = l, acc = double.IsNaN(perClass[i]) ? (double?)null : perClass[i] }),
                     confusion = evaluation.Confusion,
                 }));

@@ -27,7 +27,7 @@ internal static class PredictCommand
             using var source = ModelSource.Open(result.GetValue(checkpointPath), result.GetValue(pretrained));
             if (source.Model.InChannels == 3 && result.GetValue(invert))
                 throw new GoogLeNetException("--invert applies to grey pictures; this checkpoint's network takes RGB ones");
-            var (runner, arithmetic) = EngineOption.Resolve(result.GetValue(engine)!, source, result.GetValue(precision)!,
+            var (runner, arithmetic, _, _) = EngineOption.Resolve(result.GetValue(engine)!, source, result.GetValue(precision)!,
                 TorchSharp.torch.get_num_threads(), result.Given(precision));
             using var engineModel = runner == source.Model ? null : runner;
             var predictor = new Predictor(runner, source.ImageSize, source.Labels) { Precision = arithmetic };

@@ -10,7 +10,14 @@ namespace GoogLeNet.Benchmarks;
 internal sealed record BenchmarkResult(string Model, int BatchSize, int Size, int Threads, string Precision,
     double TrainImgS, double InferImgS, double SgemmGflops, double TrainGflops, double Efficiency, double PeakRssMb, double RssGrowthPct,
     int MicroBatch, string Layout, int WarmupSteps, int? EpochTrainImages = null, int? EpochTestImages = null, double? EpochSeconds = null,
-    double? EpochBudgetSeconds = null);
+    double? EpochBudgetSeconds = null, double? InferInt8ImgS = null)
+{
+    /// <summary>The engine <c>evaluate</c> picks by default for a large set on this machine: onnxruntime-int8 where it was timed, else libtorch.</summary>
+    public string InferEngine => InferInt8ImgS is null ? "libtorch" : "onnxruntime-int8";
+
+    /// <summary>Inference by <see cref="InferEngine"/>.</summary>
+    public double InferAutoImgS => InferInt8ImgS ?? InferImgS;
+}
 
 /// <summary>
 /// Times training steps (forward, loss, backward, SGD update) and inference batches on synthetic data,
@@ -33,10 +40,12 @@ internal static class Benchmark
     /// <param name="progress">Told of each phase as it begins; null for none.</param>
     /// <param name="channelsLast">Run in channels-last memory order, as train, evaluate and predict do.</param>
     /// <param name="precision">The arithmetic of training steps and inference batches, as <c>train --precision</c>.</param>
+    /// <param name="int8">Also time inference of the network quantized to int8 and run by ONNX Runtime (calibrated on the
+    /// synthetic batch itself), the engine <c>evaluate</c> picks by default for large sets on a CPU with VNNI.</param>
     /// <exception cref="InvalidSettingException">A size, batch size, slice, thread or step count is out of range.</exception>
     /// <exception cref="GoogLeNetException">The model is unknown or does not accept the size.</exception>
     public static BenchmarkResult Run(string modelName, int batchSize, int size, int steps, int threads, int microBatch = 0, int warmup = 3,
-        IProgress<string>? progress = null, bool channelsLast = true, Precision precision = Precision.Fp32)
+        IProgress<string>? progress = null, bool channelsLast = true, Precision precision = Precision.Fp32, bool int8 = false)
     {
         OptionLimits.InRange(steps, "Benchmark.Run(steps)", 1, 100_000);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
@@ -81,12 +90,31 @@ internal static class Benchmark
             inferImgS = steps * batchSize / clock.Elapsed.TotalSeconds;
         }
 
+        double? int8ImgS = null;
+        if (int8)
+        {
+            progress?.Report("inference, int8 by ONNX Runtime: quantizing");
+            float[] images;
+            using (var plain = x.to_type(ScalarType.Float32).contiguous())
+                images = plain.data<float>().ToArray();
+            var graph = Interop.OnnxExport.Build(model, size, Enumerable.Range(0, model.NumClasses).Select(i => i.ToString()).ToList());
+            var quantized = Interop.OnnxQuantize.Quantize(graph, [(images, batchSize)], threads);
+            using var engine = new Inference.OnnxRuntimeEngine(Google.Protobuf.MessageExtensions.ToByteArray(quantized), threads);
+            progress?.Report("inference, int8 by ONNX Runtime");
+            for (int i = 0; i < Math.Max(1, warmup); i++)
+                engine.Run(images, batchSize);
+            clock.Restart();
+            for (int i = 0; i < steps; i++)
+                engine.Run(images, batchSize);
+            int8ImgS = steps * batchSize / clock.Elapsed.TotalSeconds;
+        }
+
         progress?.Report("2048x2048 float32 matmul");
         double sgemm = MatmulGflops();
         double trainGflops = 6.0 * macs * trainImgS / 1e9;
         return new BenchmarkResult(info.Name, batchSize, size, threads, precision.Name(), trainImgS, inferImgS, sgemm, trainGflops,
             trainGflops / sgemm, PeakRss(), rssFirst == 0 ? 0 : 100 * (rssLast - rssFirst) / rssFirst, slice,
-            channelsLast ? "nhwc" : "nchw", warmupSteps);
+            channelsLast ? "nhwc" : "nchw", warmupSteps, InferInt8ImgS: int8ImgS);
     }
 
     /// <summary>Warm-up steps stop at most this many steps in, whether resident memory has settled or not.</summary>

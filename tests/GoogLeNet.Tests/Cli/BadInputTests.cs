@@ -228,7 +228,7 @@ public sealed class BadInputTests : IDisposable
         }
     }
 
-    private static void SaveCheckpoint(string path, string modelName, Classifier model, int inChannels = 1, int numClasses = 10)
+    internal static void SaveCheckpoint(string path, string modelName, Classifier model, int inChannels = 1, int numClasses = 10)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using (model)

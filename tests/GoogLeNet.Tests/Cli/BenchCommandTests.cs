@@ -19,8 +19,13 @@ public class BenchCommandTests
         using var doc = JsonDocument.Parse(result.Stdout);
         var r = doc.RootElement;
         foreach (var key in new[] { "model", "batch_size", "size", "threads", "precision", "train_img_s", "infer_img_s", "sgemm_gflops",
-                                     "train_gflops", "efficiency", "peak_rss_mb", "rss_growth_pct" })
+                                     "train_gflops", "efficiency", "peak_rss_mb", "rss_growth_pct", "infer_engine", "infer_auto_img_s" })
             Assert.True(r.TryGetProperty(key, out _), key);
+        // The inference figure compare.sh sets against the peer's: evaluate's engine for a large set, int8 where it was timed.
+        string engine = r.GetProperty("infer_engine").GetString()!;
+        Assert.Equal(engine == "onnxruntime-int8" ? r.GetProperty("infer_int8_img_s").GetDouble() : r.GetProperty("infer_img_s").GetDouble(),
+            r.GetProperty("infer_auto_img_s").GetDouble());
+        Assert.Equal(GoogLeNet.Precisions.CpuHasVnni ? "onnxruntime-int8" : "libtorch", engine);
         Assert.Equal(JsonValueKind.Null, r.GetProperty("epoch_seconds").ValueKind);
         Assert.InRange(r.GetProperty("warmup_steps").GetInt32(), 3, GoogLeNet.Benchmarks.Benchmark.MaxWarmupSteps);
         Assert.Equal(32, r.GetProperty("size").GetInt32());
