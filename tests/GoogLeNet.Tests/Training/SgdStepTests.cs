@@ -89,4 +89,34 @@ public class SgdStepTests
         // Slices of 64 images need 0.7 GiB: accepted.
         new TrainOptions { BatchSize = 65_536, MicroBatch = 64 }.Validate();
     }
+    [Fact]
+    public void ObjectsLeftToTheirFinalizerDuringAStepAreFinalizedBeforeItReturns()
+    {
+        manual_seed(5);
+        using var model = new ChapterGoogLeNet();
+        Initialization.XavierUniform(model);
+        using var x = rand(2, 1, 16, 16);
+        using var y = randint(0, 10, [2]);
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        // The loss drops an object with a finalizer, as TorchSharp's optimisers drop the Scalars they convert from
+        // double; each step must have it finalized before it returns, not at some later collection.
+        Func<Tensor, Tensor, Tensor> loss = (logits, target) =>
+        {
+            _ = new FinalizerProbe();
+            return nn.functional.cross_entropy(logits, target);
+        };
+        int before = FinalizerProbe.Finalized;
+        for (int i = 0; i < 3; i++)
+        {
+            SgdStep.Run(model, optimizer, x, y, loss, microBatch: 2);
+            Assert.Equal(before + i + 1, FinalizerProbe.Finalized);
+        }
+    }
+
+    private sealed class FinalizerProbe
+    {
+        public static int Finalized;
+
+        ~FinalizerProbe() => Interlocked.Increment(ref Finalized);
+    }
 }
