@@ -33,6 +33,17 @@ internal static class EpochCheck
             throw new InvalidSettingException("EpochCheck.Run times a real epoch, which trains channels-last: its rates must be measured channels-last too");
     }
 
+    /// <summary>
+    /// The settings of the timed epoch: those the rates were measured with (model, batch, size, threads, slices and
+    /// precision), one epoch, the given numbers of images.
+    /// </summary>
+    internal static TrainOptions OptionsFor(BenchmarkResult rates, int trainCount, int testCount) => new()
+    {
+        Model = rates.Model, Epochs = 1, BatchSize = rates.BatchSize, Resize = rates.Size, Threads = rates.Threads,
+        MicroBatch = rates.MicroBatch == rates.BatchSize ? 0 : rates.MicroBatch, TrainLimit = trainCount, TestLimit = testCount,
+        Precision = Precisions.Parse(rates.Precision),
+    };
+
     /// <summary>Trains one epoch as <c>train</c> does, in a temporary run folder deleted afterwards, and times it whole.</summary>
     /// <param name="rates">Measured just before, with the same model, batch, size, threads and memory order.</param>
     /// <param name="train">The training images; the epoch trains on all of them.</param>
@@ -44,11 +55,7 @@ internal static class EpochCheck
         Func<RunFolder, ITrainingCallback> observer, CancellationToken cancellationToken = default)
     {
         CheckLayout(rates.Layout == "nhwc");
-        var options = new TrainOptions
-        {
-            Model = rates.Model, Epochs = 1, BatchSize = rates.BatchSize, Resize = rates.Size, Threads = rates.Threads,
-            MicroBatch = rates.MicroBatch == rates.BatchSize ? 0 : rates.MicroBatch, TrainLimit = train.Count, TestLimit = test.Count,
-        };
+        var options = OptionsFor(rates, train.Count, test.Count);
         var folder = Directory.CreateTempSubdirectory("googlenet-epoch-");
         try
         {
