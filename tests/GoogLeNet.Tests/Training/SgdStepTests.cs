@@ -89,6 +89,7 @@ public class SgdStepTests
         // Slices of 64 images need 0.7 GiB: accepted.
         new TrainOptions { BatchSize = 65_536, MicroBatch = 64 }.Validate();
     }
+
     [Fact]
     public void ObjectsLeftToTheirFinalizerDuringAStepAreFinalizedBeforeItReturns()
     {
