@@ -143,7 +143,7 @@ internal static class LayerProfile
     private static string Kind(nn.Module layer) => layer switch
     {
         Conv2d c => $"convolution {c.weight.shape[2]}x{c.weight.shape[3]}",
-        MaxPool2d => "max pooling",
+        MaxPool2d or Models.MaxPool => "max pooling",
         AvgPool2d or AdaptiveAvgPool2d => "average pooling",
         ReLU => "ReLU",
         BatchNorm2d => "batch normalisation",

@@ -62,6 +62,9 @@ internal sealed class OnnxGraphBuilder
             case MaxPool2d pool:
                 return Pool("MaxPool", pool, x, path, pool.kernel_size, pool.stride ?? pool.kernel_size, pool.padding, pool.ceil_mode, pool.dilation,
                     countIncludePad: null);
+            case Models.MaxPool pool:
+                return Pool("MaxPool", pool, x, path, pool.kernel_size, pool.stride, pool.padding, pool.ceil_mode, pool.dilation,
+                    countIncludePad: null);
             case AvgPool2d pool:
                 if (pool.divisor_override is not null)
                     throw Unsupported(path, "an average pool with a divisor override");

@@ -51,15 +51,15 @@ public sealed class ChapterGoogLeNet : Classifier
         bool bn = batchNorm;
         b1 = Sequential([
             .. ConvLayers.Of(inChannels, 64, 7, stride: 2, padding: 3, bn: bn),
-            MaxPool2d(kernel_size: 3, stride: 2, padding: 1)]);
+            new MaxPool(3, stride: 2, padding: 1)]);
         b2 = Sequential([
             .. ConvLayers.Of(64, 64, 1, bn: bn),
             .. ConvLayers.Of(64, 192, 3, padding: 1, bn: bn), // the chapter's PyTorch cell has no ReLU after this conv
-            MaxPool2d(kernel_size: 3, stride: 2, padding: 1)]);
+            new MaxPool(3, stride: 2, padding: 1)]);
 
         int channels = 192;
-        b3 = InceptionStage(StageSpecs[0], ref channels, bn, pool: MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
-        b4 = InceptionStage(StageSpecs[1], ref channels, bn, pool: MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
+        b3 = InceptionStage(StageSpecs[0], ref channels, bn, pool: new MaxPool(3, stride: 2, padding: 1));
+        b4 = InceptionStage(StageSpecs[1], ref channels, bn, pool: new MaxPool(3, stride: 2, padding: 1));
         // The chapter's PyTorch cell uses AdaptiveMaxPool2d here; the text says global average pooling.
         b5 = InceptionStage(StageSpecs[2], ref channels, bn, pool: AdaptiveAvgPool2d(1));
         b5.append(Flatten(start_dim: 1));

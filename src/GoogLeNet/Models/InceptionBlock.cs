@@ -33,7 +33,7 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>, Interop.IOnnxExport
             .. ConvLayers.Of(inChannels, spec.C3Reduce, 1, bn: bn),
             .. ConvLayers.Of(spec.C3Reduce, spec.C3, 5, padding: 2, bn: bn)]);
         p4 = Sequential([
-            MaxPool2d(kernel_size: 3, stride: 1, padding: 1),
+            new MaxPool(3, stride: 1, padding: 1),
             .. ConvLayers.Of(inChannels, spec.C4, 1, bn: bn)]);
         RegisterComponents();
     }
