@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
@@ -155,7 +156,7 @@ internal static unsafe class MaxPooling
     {
         int c = s.C, k = s.Window.Kernel, stride = s.Window.Stride, pad = s.Window.Padding;
         int rowLength = s.OW * c;
-        short* best = (short*)NativeMemoryAlloc(rowLength * 2L * sizeof(short));
+        short* best = (short*)NativeMemory.Alloc((nuint)(rowLength * 2L * sizeof(short)));
         short* where = best + rowLength;
         try
         {
@@ -219,11 +220,9 @@ internal static unsafe class MaxPooling
         }
         finally
         {
-            System.Runtime.InteropServices.NativeMemory.Free(best);
+            NativeMemory.Free(best);
         }
     }
-
-    private static void* NativeMemoryAlloc(long bytes) => System.Runtime.InteropServices.NativeMemory.Alloc((nuint)bytes);
 
     /// <summary>
     /// Input rows [from, to) of the flattened N x H: each input element's gradient is the float32 sum, in the order
