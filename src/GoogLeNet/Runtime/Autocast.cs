@@ -79,16 +79,7 @@ internal static unsafe class Autocast
             return (null, "libtorch's autocast is reached only on Linux");
         // The library is mapped once the first tensor exists.
         using (var _ = zeros(1)) { }
-        string? path = null;
-        try
-        {
-            path = File.ReadLines("/proc/self/maps")
-                .Select(line => line.IndexOf('/') is int slash and >= 0 ? line[slash..] : null)
-                .FirstOrDefault(p => p is not null && Path.GetFileName(p) == "libtorch_cpu.so");
-        }
-        catch (IOException)
-        {
-        }
+        string? path = MappedLibraries.PathOf(name => name == "libtorch_cpu.so");
         if (path is null)
             return (null, "libtorch_cpu.so is not mapped into this process");
         // dlopen of a path already loaded returns the loaded copy.

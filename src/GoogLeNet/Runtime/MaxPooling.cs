@@ -69,18 +69,22 @@ internal static unsafe class MaxPooling
     /// True when these kernels pool <paramref name="x"/>: a channels-last bfloat16 batch of at least 32 channels
     /// on the CPU, with 512-bit vectors in hardware and libtorch's OpenMP threads reachable.
     /// </summary>
-    internal static bool Handles(Tensor x, Window window) =>
-        Enabled && Vector512.IsHardwareAccelerated && OpenMp.Available
-        && x.dtype == ScalarType.BFloat16 && x.device_type == TorchSharp.DeviceType.CPU && x.dim() == 4
-        && x.shape[1] >= Lanes && x.shape[2] + 2 * window.Padding >= window.Kernel && x.shape[3] + 2 * window.Padding >= window.Kernel
-        && x.NumberOfElements * 2 < int.MaxValue && ChannelsLast.Is(x);
+    internal static bool Handles(Tensor x, Window window)
+    {
+        if (!Enabled || !Vector512.IsHardwareAccelerated || !OpenMp.Available
+            || x.dtype != ScalarType.BFloat16 || x.device_type != TorchSharp.DeviceType.CPU || x.dim() != 4)
+            return false;
+        long[] shape = x.shape;
+        return shape[1] >= Lanes && shape[2] + 2 * window.Padding >= window.Kernel && shape[3] + 2 * window.Padding >= window.Kernel
+            && x.NumberOfElements * 2 < int.MaxValue && ChannelsLast.Is(x);
+    }
 
     /// <summary>The pooled batch (channels-last) and, when asked, each output element's winner (its window position).</summary>
     internal static (Tensor Output, Tensor? Winners) Forward(Tensor x, Window window, bool keepWinners)
     {
         int n = (int)x.shape[0], c = (int)x.shape[1], h = (int)x.shape[2], w = (int)x.shape[3];
         int oh = window.OutputSize(h), ow = window.OutputSize(w);
-        var output = empty_strided([n, c, oh, ow], [(long)oh * ow * c, 1, (long)ow * c, c], dtype: ScalarType.BFloat16);
+        var output = EmptyChannelsLast(n, c, oh, ow);
         var winners = keepWinners ? empty([n, oh, ow, c], dtype: ScalarType.Byte) : null;
         using var xView = x.permute(0, 2, 3, 1);
         using var yView = output.permute(0, 2, 3, 1);
@@ -102,7 +106,7 @@ internal static unsafe class MaxPooling
     {
         int n = (int)inputShape[0], c = (int)inputShape[1], h = (int)inputShape[2], w = (int)inputShape[3];
         int oh = window.OutputSize(h), ow = window.OutputSize(w);
-        var gradInput = empty_strided([n, c, h, w], [(long)h * w * c, 1, (long)w * c, c], dtype: ScalarType.BFloat16);
+        var gradInput = EmptyChannelsLast(n, c, h, w);
         using var scope = NewDisposeScope();
         var g = gradOutput.dtype == ScalarType.BFloat16 ? gradOutput : gradOutput.to_type(ScalarType.BFloat16);
         if (!ChannelsLast.Is(g))
@@ -121,6 +125,10 @@ internal static unsafe class MaxPooling
         }
         return gradInput;
     }
+
+    /// <summary>An uninitialised channels-last bfloat16 batch of N x C x H x W.</summary>
+    private static Tensor EmptyChannelsLast(int n, int c, int h, int w) =>
+        empty_strided([n, c, h, w], [(long)h * w * c, 1, (long)w * c, c], dtype: ScalarType.BFloat16);
 
     private readonly record struct Shape(int N, int C, int H, int W, int OH, int OW, Window Window);
 

@@ -79,16 +79,8 @@ internal static class NativeLoader
     private static string? FindHostLibstdcxx()
     {
         // The libstdc++ already mapped into this process is the one the loader will bind against.
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/maps"))
-            {
-                int slash = line.IndexOf('/');
-                if (slash >= 0 && line.Contains("libstdc++.so", StringComparison.Ordinal))
-                    return line[slash..];
-            }
-        }
-        catch (IOException) { }
+        if (MappedLibraries.PathOf(name => name.Contains("libstdc++.so", StringComparison.Ordinal)) is { } mapped)
+            return mapped;
         string[] known = ["/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6"];
         return known.FirstOrDefault(File.Exists);
     }

@@ -76,16 +76,7 @@ internal static unsafe class OpenMp
         if (!OperatingSystem.IsLinux())
             return null;
         using (var _ = TorchSharp.torch.zeros(1)) { } // maps libtorch, and with it its OpenMP runtime
-        string? path = null;
-        try
-        {
-            path = File.ReadLines("/proc/self/maps")
-                .Select(line => line.IndexOf('/') is int slash and >= 0 ? line[slash..] : null)
-                .FirstOrDefault(p => p is not null && Path.GetFileName(p).StartsWith("libgomp", StringComparison.Ordinal));
-        }
-        catch (IOException)
-        {
-        }
+        string? path = MappedLibraries.PathOf(name => name.StartsWith("libgomp", StringComparison.Ordinal));
         if (path is null)
             return null;
         nint handle = NativeLibrary.Load(path);

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace GoogLeNet.Tests.Runtime;
 
-/// <summary>A fact about the pooling kernels, which need 512-bit vectors in hardware; reported as skipped elsewhere.</summary>
+/// <summary>A theory about the pooling kernels, which need 512-bit vectors in hardware; reported as skipped elsewhere.</summary>
 public sealed class Vector512TheoryAttribute : TheoryAttribute
 {
     public Vector512TheoryAttribute()
