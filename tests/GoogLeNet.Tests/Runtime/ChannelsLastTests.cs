@@ -88,6 +88,30 @@ public class ChannelsLastTests
         Assert.Empty(plain);
     }
 
+    /// <summary>
+    /// A grey batch comes back as a view with the strides of channels-last (the same elements), offset kept for a slice of
+    /// a larger batch, and a convolution on it gives its output channels-last by itself, with the plain order's values.
+    /// </summary>
+    [Fact]
+    public void AGreyBatchGetsTheStridesOfChannelsLast()
+    {
+        manual_seed(8);
+        using var batch = rand(6, 1, 9, 7);
+        using var slice = batch.narrow(0, 2, 3);
+        using var x = ChannelsLast.Of(slice);
+        Assert.Equal([63L, 1, 7, 1], x.stride());
+        Assert.Equal(slice.storage_offset(), x.storage_offset());
+        Assert.True(x.eq(slice).all().item<bool>());
+
+        using var conv = nn.Conv2d(1, 8, 3, stride: 2, padding: 1);
+        ChannelsLast.Apply(conv);
+        using var _ = no_grad();
+        using var expected = nn.functional.conv2d(slice, conv.weight!.contiguous(), conv.bias, strides: [2, 2], padding: [1, 1]);
+        using var actual = nn.functional.conv2d(x, conv.weight!, conv.bias, strides: [2, 2], padding: [1, 1]);
+        Assert.True(ChannelsLast.Is(actual), "the convolution's own output is not channels-last");
+        Assert.True(RelativeError(expected, actual) < 1e-6);
+    }
+
     private static double RelativeError(Tensor expected, Tensor actual) =>
         (expected - actual).norm().to_type(ScalarType.Float64).item<double>()
         / Math.Max(1e-30, expected.norm().to_type(ScalarType.Float64).item<double>());
