@@ -98,6 +98,11 @@ internal static class LayerProfile
         }
         model.zero_grad();
 
+        // Under bf16 the Inception blocks' last ReLUs run inside the concatenation (Runtime.ReluConcat), not as layers.
+        bool fused = leaves.OfType<TorchSharp.Modules.ReLU>().Any(r => !inputs.ContainsKey(r));
+        string outside = fused
+            ? "outside the layers (concatenation with the paths' last ReLUs, loss, SGD update, autograd)"
+            : "outside the layers (concatenation, loss, SGD update, autograd)";
         double trainLayers = byKind.Values.Sum(v => v.TrainMs);
         double inferenceLayers = byKind.Values.Sum(v => v.InferenceMs);
         double? Gflops(long macs, double flopsPerMac, double ms) => macs > 0 ? flopsPerMac * macs / (ms / 1000) / 1e9 : null;
@@ -106,7 +111,7 @@ internal static class LayerProfile
             .Select(kv => new ProfileRow(kv.Key, kv.Value.Layers, kv.Value.TrainMs, kv.Value.TrainMs / step, kv.Value.Macs,
                 Gflops(kv.Value.Macs, 6, kv.Value.TrainMs), kv.Value.InferenceMs, kv.Value.InferenceMs / inference,
                 Gflops(kv.Value.Macs, 2, kv.Value.InferenceMs)))
-            .Append(new ProfileRow("outside the layers (concatenation, loss, SGD update, autograd)", 0, step - trainLayers,
+            .Append(new ProfileRow(outside, 0, step - trainLayers,
                 (step - trainLayers) / step, 0, null, inference - inferenceLayers, (inference - inferenceLayers) / inference, null))
             .ToList();
         return new StepProfile(info.Name, batchSize, size, threads, channelsLast ? "nhwc" : "nchw", step, inference, rows, precision.Name());

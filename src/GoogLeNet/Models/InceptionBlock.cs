@@ -15,6 +15,7 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>, Interop.IOnnxExport
     private readonly Sequential p2;
     private readonly Sequential p3;
     private readonly Sequential p4;
+    private readonly Module<Tensor, Tensor>[][] paths;
 
     /// <summary>A block on an input of <paramref name="inChannels"/> channels with the paths of <paramref name="spec"/>.</summary>
     /// <param name="inChannels">Channels of the input.</param>
@@ -24,17 +25,17 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>, Interop.IOnnxExport
     {
         Spec = spec;
         bool bn = batchNorm;
-        p1 = Sequential([
-            .. ConvLayers.Of(inChannels, spec.C1, 1, bn: bn)]);
-        p2 = Sequential([
-            .. ConvLayers.Of(inChannels, spec.C2Reduce, 1, bn: bn),
-            .. ConvLayers.Of(spec.C2Reduce, spec.C2, 3, padding: 1, bn: bn)]);
-        p3 = Sequential([
-            .. ConvLayers.Of(inChannels, spec.C3Reduce, 1, bn: bn),
-            .. ConvLayers.Of(spec.C3Reduce, spec.C3, 5, padding: 2, bn: bn)]);
-        p4 = Sequential([
-            new MaxPool(3, stride: 1, padding: 1),
-            .. ConvLayers.Of(inChannels, spec.C4, 1, bn: bn)]);
+        paths =
+        [
+            [.. ConvLayers.Of(inChannels, spec.C1, 1, bn: bn)],
+            [.. ConvLayers.Of(inChannels, spec.C2Reduce, 1, bn: bn), .. ConvLayers.Of(spec.C2Reduce, spec.C2, 3, padding: 1, bn: bn)],
+            [.. ConvLayers.Of(inChannels, spec.C3Reduce, 1, bn: bn), .. ConvLayers.Of(spec.C3Reduce, spec.C3, 5, padding: 2, bn: bn)],
+            [new MaxPool(3, stride: 1, padding: 1), .. ConvLayers.Of(inChannels, spec.C4, 1, bn: bn)],
+        ];
+        p1 = Sequential(paths[0]);
+        p2 = Sequential(paths[1]);
+        p3 = Sequential(paths[2]);
+        p4 = Sequential(paths[3]);
         RegisterComponents();
     }
 
@@ -44,13 +45,39 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>, Interop.IOnnxExport
     /// <summary>The four paths' outputs concatenated on the channel axis.</summary>
     /// <param name="x">The input, N x inChannels x H x W.</param>
     /// <returns>N x <see cref="InceptionSpec.OutChannels"/> x H x W.</returns>
+    /// <remarks>
+    /// Every path ends in a ReLU. Under bf16 mixed precision on channels-last activations the four ReLUs and the
+    /// concatenation run as one pass of the library's kernels (<c>Runtime.ReluConcat</c>), with the same values and
+    /// gradients; the ReLU modules are then not called.
+    /// </remarks>
     public override Tensor forward(Tensor x)
     {
+        if (Runtime.ReluConcat.Expects(x))
+        {
+            using var z1 = UpToLastRelu(paths[0], x);
+            using var z2 = UpToLastRelu(paths[1], x);
+            using var z3 = UpToLastRelu(paths[2], x);
+            using var z4 = UpToLastRelu(paths[3], x);
+            return Runtime.ReluConcat.Apply(z1, z2, z3, z4);
+        }
         using var y1 = p1.call(x);
         using var y2 = p2.call(x);
         using var y3 = p3.call(x);
         using var y4 = p4.call(x);
         return cat([y1, y2, y3, y4], dim: 1);
+    }
+
+    /// <summary>A path's layers but its last (its ReLU) applied to <paramref name="x"/>.</summary>
+    private static Tensor UpToLastRelu(Module<Tensor, Tensor>[] layers, Tensor x)
+    {
+        var y = layers[0].call(x);
+        for (int i = 1; i < layers.Length - 1; i++)
+        {
+            var next = layers[i].call(y);
+            y.Dispose();
+            y = next;
+        }
+        return y;
     }
 
     Interop.OnnxValue Interop.IOnnxExportable.ToOnnx(Interop.OnnxGraphBuilder graph, Interop.OnnxValue x, string path) =>
