@@ -37,7 +37,8 @@ internal sealed record StepProfile(string Model, int BatchSize, int Size, int Th
 /// evaluation mode without gradients, on an input of the shape it receives inside the network; the
 /// medians are summed by kind. What the network does outside its layers (concatenating the Inception
 /// paths, the loss, the SGD update, autograd's bookkeeping, allocation) is the whole step's or batch's
-/// time minus the sum.
+/// time minus the sum. Under bf16 the whole step runs the blocks' last ReLUs fused into the concatenation
+/// (<c>Runtime.ReluConcat</c>); here they are timed as layers, like every other ReLU.
 /// </summary>
 internal static class LayerProfile
 {
@@ -58,11 +59,22 @@ internal static class LayerProfile
             inputs.TryAdd(module, (input.shape, input.requires_grad, input.dtype));
             return input;
         })).ToList();
-        using (NewDisposeScope())
-        using (Runtime.Autocast.On(precision))
-            model.call(x);
-        foreach (var hook in hooks)
-            hook.remove();
+        // With the Inception blocks' last ReLUs as layers of their own: under bf16 the whole step runs them fused into
+        // the concatenation (Runtime.ReluConcat), and each is timed here on its own like every other layer.
+        bool fusing = Runtime.ReluConcat.Enabled;
+        Runtime.ReluConcat.Enabled = false;
+        try
+        {
+            using (NewDisposeScope())
+            using (Runtime.Autocast.On(precision))
+                model.call(x);
+        }
+        finally
+        {
+            Runtime.ReluConcat.Enabled = fusing;
+            foreach (var hook in hooks)
+                hook.remove();
+        }
 
         progress?.Report("whole training steps and inference batches");
         using var optimizer = optim.SGD(model.parameters(), 0.01);
@@ -98,11 +110,6 @@ internal static class LayerProfile
         }
         model.zero_grad();
 
-        // Under bf16 the Inception blocks' last ReLUs run inside the concatenation (Runtime.ReluConcat), not as layers.
-        bool fused = leaves.OfType<TorchSharp.Modules.ReLU>().Any(r => !inputs.ContainsKey(r));
-        string outside = fused
-            ? "outside the layers (concatenation with the paths' last ReLUs, loss, SGD update, autograd)"
-            : "outside the layers (concatenation, loss, SGD update, autograd)";
         double trainLayers = byKind.Values.Sum(v => v.TrainMs);
         double inferenceLayers = byKind.Values.Sum(v => v.InferenceMs);
         double? Gflops(long macs, double flopsPerMac, double ms) => macs > 0 ? flopsPerMac * macs / (ms / 1000) / 1e9 : null;
@@ -111,7 +118,7 @@ internal static class LayerProfile
             .Select(kv => new ProfileRow(kv.Key, kv.Value.Layers, kv.Value.TrainMs, kv.Value.TrainMs / step, kv.Value.Macs,
                 Gflops(kv.Value.Macs, 6, kv.Value.TrainMs), kv.Value.InferenceMs, kv.Value.InferenceMs / inference,
                 Gflops(kv.Value.Macs, 2, kv.Value.InferenceMs)))
-            .Append(new ProfileRow(outside, 0, step - trainLayers,
+            .Append(new ProfileRow("outside the layers (concatenation, loss, SGD update, autograd)", 0, step - trainLayers,
                 (step - trainLayers) / step, 0, null, inference - inferenceLayers, (inference - inferenceLayers) / inference, null))
             .ToList();
         return new StepProfile(info.Name, batchSize, size, threads, channelsLast ? "nhwc" : "nchw", step, inference, rows, precision.Name());
