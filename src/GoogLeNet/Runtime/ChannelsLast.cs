@@ -34,6 +34,10 @@ internal static class ChannelsLast
         return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).MoveToOuterDisposeScope();
     }
 
+    /// <summary>An uninitialised channels-last bfloat16 batch of N x C x H x W, for the library's bf16 kernels to write.</summary>
+    public static Tensor EmptyBFloat16(int n, int c, int h, int w) =>
+        empty_strided([n, c, h, w], [(long)h * w * c, 1, (long)w * c, c], dtype: ScalarType.BFloat16);
+
     /// <summary>True when a 4-D tensor's channels are adjacent in memory.</summary>
     public static bool Is(Tensor x)
     {

@@ -84,7 +84,7 @@ internal static unsafe class MaxPooling
     {
         int n = (int)x.shape[0], c = (int)x.shape[1], h = (int)x.shape[2], w = (int)x.shape[3];
         int oh = window.OutputSize(h), ow = window.OutputSize(w);
-        var output = EmptyChannelsLast(n, c, oh, ow);
+        var output = ChannelsLast.EmptyBFloat16(n, c, oh, ow);
         var winners = keepWinners ? empty([n, oh, ow, c], dtype: ScalarType.Byte) : null;
         using var xView = x.permute(0, 2, 3, 1);
         using var yView = output.permute(0, 2, 3, 1);
@@ -94,7 +94,7 @@ internal static unsafe class MaxPooling
             nint xi = (nint)xp, yi = (nint)yp, ai = (nint)ap;
             OpenMp.Parallel(get_num_threads(), (t, threads) =>
             {
-                var (from, to) = Share(n * oh, t, threads);
+                var (from, to) = OpenMp.Share(n * oh, t, threads);
                 ForwardRows((ushort*)xi, (ushort*)yi, (byte*)ai, from, to, shape);
             });
         }
@@ -106,7 +106,7 @@ internal static unsafe class MaxPooling
     {
         int n = (int)inputShape[0], c = (int)inputShape[1], h = (int)inputShape[2], w = (int)inputShape[3];
         int oh = window.OutputSize(h), ow = window.OutputSize(w);
-        var gradInput = EmptyChannelsLast(n, c, h, w);
+        var gradInput = ChannelsLast.EmptyBFloat16(n, c, h, w);
         using var scope = NewDisposeScope();
         var g = gradOutput.dtype == ScalarType.BFloat16 ? gradOutput : gradOutput.to_type(ScalarType.BFloat16);
         if (!ChannelsLast.Is(g))
@@ -119,21 +119,14 @@ internal static unsafe class MaxPooling
             nint gi = (nint)gp, ai = (nint)ap, gxi = (nint)gxp;
             OpenMp.Parallel(get_num_threads(), (t, threads) =>
             {
-                var (from, to) = Share(n * h, t, threads);
+                var (from, to) = OpenMp.Share(n * h, t, threads);
                 BackwardRows((ushort*)gi, (byte*)ai, (ushort*)gxi, from, to, shape);
             });
         }
         return gradInput;
     }
 
-    /// <summary>An uninitialised channels-last bfloat16 batch of N x C x H x W.</summary>
-    private static Tensor EmptyChannelsLast(int n, int c, int h, int w) =>
-        empty_strided([n, c, h, w], [(long)h * w * c, 1, (long)w * c, c], dtype: ScalarType.BFloat16);
-
     private readonly record struct Shape(int N, int C, int H, int W, int OH, int OW, Window Window);
-
-    private static (int From, int To) Share(int rows, int thread, int threads) =>
-        ((int)((long)rows * thread / threads), (int)((long)rows * (thread + 1) / threads));
 
     /// <summary>
     /// The channel offsets of the 32-lane chunks: 0, 32, ..., and, when C is not a multiple of 32, a last chunk

@@ -30,6 +30,10 @@ internal static unsafe class OpenMp
     /// <summary>True when libtorch's OpenMP runtime was found, so <see cref="Parallel"/> runs on its threads.</summary>
     public static bool Available => Functions.Value is not null;
 
+    /// <summary>Thread <paramref name="thread"/>'s share [From, To) of <paramref name="rows"/> rows split evenly among <paramref name="threads"/>.</summary>
+    public static (int From, int To) Share(int rows, int thread, int threads) =>
+        ((int)((long)rows * thread / threads), (int)((long)rows * (thread + 1) / threads));
+
     /// <summary>
     /// Runs <paramref name="body"/>(thread, threads) once on each of <paramref name="threads"/> OpenMP threads, the
     /// calling thread among them, and returns when all have finished; the first exception any of them threw is

@@ -88,7 +88,7 @@ internal static unsafe class ReluConcat
         nint dst = Address(output);
         OpenMp.Parallel(get_num_threads(), (t, threads) =>
         {
-            var (from, to) = Share(layout.Pixels, t, threads);
+            var (from, to) = OpenMp.Share(layout.Pixels, t, threads);
             ForwardPixels(sources, (ushort*)dst, layout, from, to);
         });
         return output;
@@ -112,7 +112,7 @@ internal static unsafe class ReluConcat
         nint gi = Address(g), yi = Address(output);
         OpenMp.Parallel(get_num_threads(), (t, threads) =>
         {
-            var (from, to) = Share(layout.Pixels, t, threads);
+            var (from, to) = OpenMp.Share(layout.Pixels, t, threads);
             BackwardPixels((ushort*)gi, (ushort*)yi, targets, layout, from, to);
         });
         return grads;
@@ -154,16 +154,10 @@ internal static unsafe class ReluConcat
         public int Total { get; }
         public int Pixels => N * H * W;
 
-        public Tensor EmptyOutput() => EmptyChannelsLast(Total);
+        public Tensor EmptyOutput() => ChannelsLast.EmptyBFloat16(N, Total, H, W);
 
-        public Tensor EmptyPath(int b) => EmptyChannelsLast(Channels[b]);
-
-        private Tensor EmptyChannelsLast(int c) =>
-            empty_strided([N, c, H, W], [(long)H * W * c, 1, (long)W * c, c], dtype: ScalarType.BFloat16);
+        public Tensor EmptyPath(int b) => ChannelsLast.EmptyBFloat16(N, Channels[b], H, W);
     }
-
-    private static (int From, int To) Share(int rows, int thread, int threads) =>
-        ((int)((long)rows * thread / threads), (int)((long)rows * (thread + 1) / threads));
 
     /// <summary>
     /// <c>clamp_min(v, 0)</c> of bfloat16 bit patterns read as signed 16-bit integers: negative numbers, -infinity
