@@ -38,7 +38,8 @@ internal sealed record StepProfile(string Model, int BatchSize, int Size, int Th
 /// medians are summed by kind. What the network does outside its layers (concatenating the Inception
 /// paths, the loss, the SGD update, autograd's bookkeeping, allocation) is the whole step's or batch's
 /// time minus the sum. Under bf16 the whole step runs the blocks' last ReLUs fused into the concatenation
-/// (<c>Runtime.ReluConcat</c>); here they are timed as layers, like every other ReLU.
+/// (<c>Runtime.ReluConcat</c>); here they are timed as layers, like every other ReLU. The 1x1 convolutions of small
+/// bf16 maps are timed as the network computes them, as matrix products (<c>Runtime.PointwiseConv</c>).
 /// </summary>
 internal static class LayerProfile
 {
@@ -96,7 +97,7 @@ internal static class LayerProfile
                 using var scope = NewDisposeScope();
                 Tensor output;
                 using (Runtime.Autocast.On(precision))
-                    output = layer.call(input);
+                    output = Runtime.PointwiseConv.Call(layer, input);
                 macs = Analysis.ModelSummary.CountMacs(layer, output);
                 output.backward([ones_like(output)]);
                 input.grad?.zero_();
@@ -106,7 +107,7 @@ internal static class LayerProfile
             kind.Layers++;
             kind.TrainMs += ms;
             kind.Macs += macs;
-            kind.InferenceMs += Inference(layer, () => layer.call(input), repeats, precision);
+            kind.InferenceMs += Inference(layer, () => Runtime.PointwiseConv.Call(layer, input), repeats, precision);
         }
         model.zero_grad();
 

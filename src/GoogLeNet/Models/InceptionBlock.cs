@@ -48,7 +48,8 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>, Interop.IOnnxExport
     /// <remarks>
     /// Every path ends in a ReLU. Under bf16 mixed precision on channels-last activations the four ReLUs and the
     /// concatenation run as one pass of the library's kernels (<c>Runtime.ReluConcat</c>), with the same values and
-    /// gradients; the ReLU modules are then not called.
+    /// gradients; the ReLU modules are then not called. There, too, the 1x1 convolutions of maps of 6x6 or fewer
+    /// pixels run as matrix products of the same parameters (<c>Runtime.PointwiseConv</c>).
     /// </remarks>
     public override Tensor forward(Tensor x)
     {
@@ -67,13 +68,16 @@ public sealed class InceptionBlock : Module<Tensor, Tensor>, Interop.IOnnxExport
         return cat([y1, y2, y3, y4], dim: 1);
     }
 
-    /// <summary>A path's layers but its last (its ReLU) applied to <paramref name="x"/>.</summary>
+    /// <summary>
+    /// A path's layers but its last (its ReLU) applied to <paramref name="x"/>, its 1x1 convolutions of small maps as
+    /// matrix products (<c>Runtime.PointwiseConv</c>).
+    /// </summary>
     private static Tensor UpToLastRelu(Module<Tensor, Tensor>[] layers, Tensor x)
     {
-        var y = layers[0].call(x);
+        var y = Runtime.PointwiseConv.Call(layers[0], x);
         for (int i = 1; i < layers.Length - 1; i++)
         {
-            var next = layers[i].call(y);
+            var next = Runtime.PointwiseConv.Call(layers[i], y);
             y.Dispose();
             y = next;
         }

@@ -121,6 +121,7 @@ public class ReluConcatTests
         (Tensor Output, Tensor InputGrad, Dictionary<string, Tensor> Grads) Run(bool fused)
         {
             ReluConcat.Enabled = fused;
+            PointwiseConv.Enabled = false; // the 1x1 convolutions as libtorch's either way, so the outputs can match to the bit
             try
             {
                 block.zero_grad();
@@ -135,6 +136,7 @@ public class ReluConcatTests
             finally
             {
                 ReluConcat.Enabled = true;
+                PointwiseConv.Enabled = true;
             }
         }
 

@@ -1,0 +1,148 @@
+using GoogLeNet.Models;
+using GoogLeNet.Runtime;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GoogLeNet.Tests.Runtime;
+
+public class PointwiseConvTests
+{
+    /// <summary>‖a - b‖ / ‖b‖, in float32.</summary>
+    private static double Error(Tensor a, Tensor b)
+    {
+        using var fa = a.to_type(ScalarType.Float32);
+        using var fb = b.to_type(ScalarType.Float32);
+        using var diff = fa - fb;
+        return diff.norm().item<float>() / Math.Max(fb.norm().item<float>(), 1e-12f);
+    }
+
+    private static bool BitEqual(Tensor a, Tensor b)
+    {
+        using var ca = a.contiguous();
+        using var cb = b.contiguous();
+        return a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && ca.bytes.SequenceEqual(cb.bytes);
+    }
+
+    /// <summary>The output and the gradients of input, weight and bias of <paramref name="conv"/> on <paramref name="x0"/> under bf16 autocast.</summary>
+    private static (Tensor Y, Tensor Gx, Tensor Gw, Tensor Gb) Run(Conv2d conv, Tensor x0, Tensor g, bool asProduct)
+    {
+        PointwiseConv.Enabled = asProduct;
+        try
+        {
+            conv.zero_grad();
+            using var x = x0.detach().requires_grad_();
+            Assert.Equal(asProduct, PointwiseConv.Handles(conv, x));
+            Tensor y;
+            using (Autocast.On(Precision.Bf16))
+                y = PointwiseConv.Call(conv, x);
+            y.backward([g]);
+            return (y.detach(), x.grad!.clone(), conv.weight.grad!.clone(), conv.bias!.grad!.clone());
+        }
+        finally
+        {
+            PointwiseConv.Enabled = true;
+        }
+    }
+
+    /// <summary>
+    /// A 1x1 convolution of channels-last bfloat16 maps of 6x6 and 3x3 pixels, under autocast, as a matrix product and as
+    /// libtorch's convolution: the output is channels-last bfloat16 either way and the two agree within bfloat16 rounding
+    /// (relative error under 1e-2, a few units of bfloat16's 2^-8), as do the gradients of the input and of the float32
+    /// weight and bias; and both are as close to the float32 convolution as each other.
+    /// </summary>
+    [Theory]
+    [InlineData(48, 40, 6)]
+    [InlineData(832, 48, 3)]
+    public void AProductIsTheConvolutionWithinBfloat16Rounding(int inChannels, int outChannels, int size)
+    {
+        manual_seed(inChannels + size);
+        using var conv = nn.Conv2d(inChannels, outChannels, 1);
+        using var x0 = ChannelsLast.Of(randn(4, inChannels, size, size).to_type(ScalarType.BFloat16));
+        using var g = ChannelsLast.Of(randn(4, outChannels, size, size).to_type(ScalarType.BFloat16));
+
+        var ours = Run(conv, x0, g, asProduct: true);
+        var theirs = Run(conv, x0, g, asProduct: false);
+        Assert.Equal(ScalarType.BFloat16, ours.Y.dtype);
+        Assert.True(ChannelsLast.Is(ours.Y), "the product's output is not channels-last");
+        Assert.Equal(ScalarType.Float32, ours.Gw.dtype);
+        Assert.Equal(conv.weight.shape, ours.Gw.shape);
+        foreach (var (name, a, b) in new[] { ("output", ours.Y, theirs.Y), ("input gradient", ours.Gx, theirs.Gx),
+                     ("weight gradient", ours.Gw, theirs.Gw), ("bias gradient", ours.Gb, theirs.Gb) })
+            Assert.True(Error(a, b) < 1e-2, $"{name}s differ by {Error(a, b):E2} of their norm");
+
+        // The plain float32 computation: the product is no further from it than the bfloat16 convolution is.
+        using var xf = x0.to_type(ScalarType.Float32);
+        using var exact = nn.functional.conv2d(xf, conv.weight, conv.bias);
+        Assert.True(Error(ours.Y, exact) < Math.Max(2 * Error(theirs.Y, exact), 1e-2),
+            $"product {Error(ours.Y, exact):E2}, convolution {Error(theirs.Y, exact):E2} from float32");
+    }
+
+    /// <summary>Any other convolution or input goes to libtorch's convolution, with its values to the bit.</summary>
+    [Fact]
+    public void OtherFormsGoToTheConvolution()
+    {
+        using var pointwise = nn.Conv2d(16, 8, 1);
+        using var wide = nn.Conv2d(16, 8, 3, padding: 1);
+        using var strided = nn.Conv2d(16, 8, 1, stride: 2);
+        using var small = ChannelsLast.Of(randn(2, 16, 6, 6).to_type(ScalarType.BFloat16));
+        using var large = ChannelsLast.Of(randn(2, 16, 7, 7).to_type(ScalarType.BFloat16));
+        using var plainOrder = randn(2, 16, 6, 6).to_type(ScalarType.BFloat16);
+        using var single = ChannelsLast.Of(randn(2, 16, 6, 6));
+        Assert.True(PointwiseConv.Handles(pointwise, small));
+        Assert.False(PointwiseConv.Handles(pointwise, large));      // more than 36 pixels
+        Assert.False(PointwiseConv.Handles(pointwise, plainOrder)); // not channels-last
+        Assert.False(PointwiseConv.Handles(pointwise, single));     // float32
+        Assert.False(PointwiseConv.Handles(wide, small));
+        Assert.False(PointwiseConv.Handles(strided, small));
+        using var _ = no_grad();
+        using var byConv = nn.functional.conv2d(single, pointwise.weight, pointwise.bias);
+        using var byCall = PointwiseConv.Call(pointwise, single);
+        Assert.True(BitEqual(byCall, byConv));
+        using var relu = nn.ReLU();
+        using var r = PointwiseConv.Call(relu, small);
+        Assert.True(BitEqual(r, small.relu()));
+    }
+
+    /// <summary>
+    /// An Inception block on a 6x6 map trained one step in bf16 with its 1x1 convolutions as products and as libtorch's
+    /// convolutions: outputs and every parameter's gradient within bfloat16 rounding of each other, the parameters'
+    /// names the same.
+    /// </summary>
+    [Vector512Fact]
+    public void ABlockComputesTheSameWithProducts()
+    {
+        manual_seed(5);
+        using var block = new InceptionBlock(64, new InceptionSpec(32, 24, 48, 8, 16, 40));
+        block.train();
+        ChannelsLast.Apply(block);
+        using var x0 = ChannelsLast.Of(randn(4, 64, 6, 6).to_type(ScalarType.BFloat16));
+        using var g = ChannelsLast.Of(randn(4, 136, 6, 6).to_type(ScalarType.BFloat16));
+        var names = block.named_parameters().Select(p => p.name).ToArray();
+
+        (Tensor Output, Dictionary<string, Tensor> Grads) Step(bool asProducts)
+        {
+            PointwiseConv.Enabled = asProducts;
+            try
+            {
+                block.zero_grad();
+                using var x = x0.detach().requires_grad_();
+                Tensor y;
+                using (Autocast.On(Precision.Bf16))
+                    y = block.call(x);
+                y.backward([g]);
+                return (y.detach(), block.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone()));
+            }
+            finally
+            {
+                PointwiseConv.Enabled = true;
+            }
+        }
+
+        var (ourY, ourGrads) = Step(asProducts: true);
+        var (theirY, theirGrads) = Step(asProducts: false);
+        Assert.Equal(names, block.named_parameters().Select(p => p.name).ToArray());
+        Assert.True(Error(ourY, theirY) < 1e-2, $"outputs differ by {Error(ourY, theirY):E2} of their norm");
+        foreach (var (name, theirs) in theirGrads)
+            Assert.True(Error(ourGrads[name], theirs) < 2e-2, $"gradient of {name} differs by {Error(ourGrads[name], theirs):E2} of its norm");
+    }
+}
