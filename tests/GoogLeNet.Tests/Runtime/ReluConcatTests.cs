@@ -1,6 +1,7 @@
 using GoogLeNet.Models;
 using GoogLeNet.Runtime;
 using TorchSharp;
+using static GoogLeNet.Tests.Runtime.Bf16Blocks;
 using static TorchSharp.torch;
 
 namespace GoogLeNet.Tests.Runtime;
@@ -25,13 +26,6 @@ public class ReluConcatTests
             z[b] = ChannelsLast.Of(values.to_type(ScalarType.BFloat16)).requires_grad_();
         }
         return z;
-    }
-
-    private static bool BitEqual(Tensor a, Tensor b)
-    {
-        using var ca = a.contiguous();
-        using var cb = b.contiguous();
-        return a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && ca.bytes.SequenceEqual(cb.bytes);
     }
 
     /// <summary>
@@ -111,12 +105,10 @@ public class ReluConcatTests
     [InlineData(true)]
     public void ABlockComputesTheSameEitherWay(bool batchNorm)
     {
-        manual_seed(4);
-        using var block = new InceptionBlock(48, new InceptionSpec(32, 24, 48, 8, 16, 40), batchNorm);
-        block.train();
-        ChannelsLast.Apply(block);
-        using var x0 = ChannelsLast.Of(randn(4, 48, 6, 6).to_type(ScalarType.BFloat16));
-        using var g = ChannelsLast.Of(randn(4, 136, 6, 6).to_type(ScalarType.BFloat16));
+        var (block, x0, g) = Case(48, batchNorm, seed: 4);
+        using var disposeBlock = block;
+        using var disposeInput = x0;
+        using var disposeGrad = g;
 
         (Tensor Output, Tensor InputGrad, Dictionary<string, Tensor> Grads) Run(bool fused)
         {
@@ -124,14 +116,8 @@ public class ReluConcatTests
             PointwiseConv.Enabled = false; // the 1x1 convolutions as libtorch's either way, so the outputs can match to the bit
             try
             {
-                block.zero_grad();
-                using var x = x0.detach().requires_grad_();
-                Assert.Equal(fused, ReluConcat.Expects(x));
-                Tensor y;
-                using (Autocast.On(Precision.Bf16))
-                    y = block.call(x);
-                y.backward([g]);
-                return (y.detach(), x.grad!.clone(), block.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone()));
+                Assert.Equal(fused, ReluConcat.Expects(x0));
+                return Step(block, x0, g);
             }
             finally
             {
@@ -143,11 +129,9 @@ public class ReluConcatTests
         var (ourY, ourGx, ourGrads) = Run(fused: true);
         var (theirY, theirGx, theirGrads) = Run(fused: false);
         Assert.True(BitEqual(ourY, theirY), "outputs differ");
-        static double Error(Tensor a, Tensor b) =>
-            (a.to_type(ScalarType.Float32) - b.to_type(ScalarType.Float32)).norm().item<float>() / Math.Max(b.to_type(ScalarType.Float32).norm().item<float>(), 1e-12f);
         // The input's gradient sums the four paths' in bfloat16, in an order autograd chooses: within a few roundings.
-        Assert.True(Error(ourGx, theirGx) < 1e-2, $"input gradients differ by {Error(ourGx, theirGx):E2} of their norm");
+        Assert.True(RelativeError(ourGx, theirGx) < 1e-2, $"input gradients differ by {RelativeError(ourGx, theirGx):E2} of their norm");
         foreach (var (name, theirs) in theirGrads)
-            Assert.True(Error(ourGrads[name], theirs) < 1e-3, $"gradient of {name} differs by {Error(ourGrads[name], theirs):E2} of its norm");
+            Assert.True(RelativeError(ourGrads[name], theirs) < 1e-3, $"gradient of {name} differs by {RelativeError(ourGrads[name], theirs):E2} of its norm");
     }
 }
