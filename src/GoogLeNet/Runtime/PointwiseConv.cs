@@ -34,7 +34,8 @@ internal static class PointwiseConv
     {
         if (layer is not Conv2d conv || !Handles(conv, x))
             return layer.call(x);
-        long n = x.shape[0], h = x.shape[2], w = x.shape[3];
+        long[] shape = x.shape;
+        long n = shape[0], h = shape[2], w = shape[3];
         using var pixels = x.permute(0, 2, 3, 1);
         using var rows = pixels.view(n * h * w, conv.in_channels);
         using var weight = conv.weight.view(conv.out_channels, conv.in_channels);
@@ -48,8 +49,8 @@ internal static class PointwiseConv
     /// <see cref="MaxPixels"/> pixels a map, on the CPU.
     /// </summary>
     internal static bool Handles(Conv2d conv, Tensor x) =>
-        Enabled && x.dtype == ScalarType.BFloat16 && x.device_type == TorchSharp.DeviceType.CPU && x.dim() == 4
-        && x.shape[2] * x.shape[3] <= MaxPixels && x.shape[1] == conv.in_channels
+        Enabled && x.dtype == ScalarType.BFloat16 && x.device_type == TorchSharp.DeviceType.CPU
+        && x.shape is [_, var c, var h, var w] && h * w <= MaxPixels && c == conv.in_channels
         && conv.groups == 1 && !conv.transposed
         && conv.kernel_size is [1, 1] && conv.stride is [1, 1] && conv.dilation is [1, 1]
         && conv.padding is [0, 0] && conv.padding_type is null or TorchSharp.Padding.Valid
